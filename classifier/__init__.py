@@ -1,0 +1,1 @@
+"""Prompt complexity classifier: maps a prompt to light, intermediate or advanced."""
