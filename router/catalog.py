@@ -251,7 +251,7 @@ class Catalog:
     def lifecycle_warnings(self, model_ids: Iterable[str], today: date) -> list[str]:
         """Warnings for models past their shutdown or within 30 days of it (one per model)."""
         warnings: list[str] = []
-        for model_id in dict.fromkeys(model_ids):
+        for model_id in dict.fromkeys(m.removeprefix("models/") for m in model_ids):
             try:
                 info = self.get(model_id)
             except UnknownModel:
