@@ -260,17 +260,17 @@ class Catalog:
             if info.shutdown is None:
                 continue
             days = (info.shutdown - today).days
-            then = f"its successor {info.successor}" if info.successor else "no successor"
+            if days > WARN_DAYS:
+                continue
+            when = f"{info.id} shuts down on {info.shutdown.isoformat()} (in {days} days)"
             if days <= 0:
-                warnings.append(
-                    f"{info.id} was shut down on {info.shutdown.isoformat()}; "
-                    f"requests for it go to {then}"
-                )
-            elif days <= WARN_DAYS:
-                warnings.append(
-                    f"{info.id} shuts down on {info.shutdown.isoformat()} (in {days} days); "
-                    f"after that requests go to {then}"
-                )
+                when = f"{info.id} was shut down on {info.shutdown.isoformat()}"
+            if info.successor is None:
+                warnings.append(f"{when} and the catalog names no successor")
+            elif days <= 0:
+                warnings.append(f"{when}; requests for it go to its successor {info.successor}")
+            else:
+                warnings.append(f"{when}; after that requests go to its successor {info.successor}")
         return warnings
 
 

@@ -549,3 +549,12 @@ def test_zero_tokens_cost_nothing(catalog: Catalog) -> None:
         cost = compute_cost(catalog.get(model_id), prompt_tokens=0, candidates_tokens=0)
         assert cost.usd == 0.0
         assert cost.verified is catalog.get(model_id).prices.verified
+
+
+def test_lifecycle_warning_without_successor(tmp_path: Path) -> None:
+    data = packaged_data()
+    model_entry(data, "gemini-2.5-flash")["successor"] = None
+    catalog = Catalog.load(write(tmp_path, data))
+    assert catalog.lifecycle_warnings(["gemini-2.5-flash"], TODAY) == [
+        "gemini-2.5-flash shuts down on 2026-12-01 (in 9 days) and the catalog names no successor"
+    ]
