@@ -186,7 +186,7 @@ class Catalog:
             where = str(path)
             try:
                 text = Path(path).read_text(encoding="utf-8")
-            except OSError as exc:
+            except (OSError, UnicodeDecodeError) as exc:
                 raise CatalogError(f"cannot read catalog {where}: {exc}") from exc
         try:
             data = json.loads(text)
@@ -205,15 +205,13 @@ class Catalog:
             if info.id in models:
                 raise CatalogError(f"{where}: models[{i}].id: duplicate model id {info.id!r}")
             models[info.id] = info
-        for info in models.values():
-            if info.successor is not None and info.successor not in models:
-                raise CatalogError(
-                    f"{where}: {info.id}.successor: {info.successor!r} is not in the catalog"
-                )
-        for info in models.values():  # successor chains must end
-            seen = {info.id}
-            nxt = info.successor
+        for info in models.values():  # successors exist and chains end
+            seen, nxt = {info.id}, info.successor
             while nxt is not None:
+                if nxt not in models:
+                    raise CatalogError(
+                        f"{where}: {info.id}.successor: {nxt!r} is not in the catalog"
+                    )
                 if nxt in seen:
                     raise CatalogError(f"{where}: {info.id}.successor: successor cycle via {nxt}")
                 seen.add(nxt)
@@ -513,10 +511,9 @@ def _parse_prices(raw: Any, where: str) -> Prices:
         limit = _field(raw, "prompt_tokens_limit", where, (int, type(None)))
     if verified and (values["input"] is None or values["output"] is None):
         raise CatalogError(f"{where}.verified: true, but input/output prices are null")
+    floats = {k: None if v is None else float(v) for k, v in values.items()}
     return Prices(
-        input=None if values["input"] is None else float(values["input"]),
-        output=None if values["output"] is None else float(values["output"]),
-        cached_input=None if values["cached_input"] is None else float(values["cached_input"]),
+        **floats,
         verified=verified,
         as_of=_field(raw, "as_of", where, (str,)),
         note=str(raw.get("note", "")),
