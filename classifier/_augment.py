@@ -107,7 +107,7 @@ _LIGHT_EDITS: dict[str, dict[str, Sequence[str]]] = {
         "en": (
             "Turn this into a bulleted list:\n\n{text}",
             "Format the following as a markdown table with two columns (fact, value):\n\n{text}",
-            "Convert this text to JSON with the keys \"title\" and \"summary\".\n\n{text}",
+            'Convert this text to JSON with the keys "title" and "summary".\n\n{text}',
             "Put each sentence of this text on its own line, numbered:\n{text}",
         ),
         "fr": ("Mets ce texte sous forme de liste à puces :\n{text}",),
@@ -237,18 +237,25 @@ _COMPARISONS = (
     ("SQLite", "PostgreSQL", "a desktop app that syncs to the cloud"),
 )
 _CRITERIA = (
-    "cost", "maintenance effort", "risk", "time to set up", "long-term flexibility",
-    "environmental impact", "learning curve", "reliability", "resale value", "scalability",
+    "cost",
+    "maintenance effort",
+    "risk",
+    "time to set up",
+    "long-term flexibility",
+    "environmental impact",
+    "learning curve",
+    "reliability",
+    "resale value",
+    "scalability",
 )
 _COMPARE_TEMPLATES = (
     "Compare {a} and {b} for {use}. Consider {c1}, {c2} and {c3}, and recommend one.",
     "{a} or {b} for {use}? Weigh {c1} against {c2} and tell me which you'd pick and why.",
-    "I'm deciding between {a} and {b} for {use}. My priorities are {c1} then {c2}; {c3} matters less. What should I do?",
+    "I'm deciding between {a} and {b} for {use}. My priorities are {c1} then {c2}; {c3} matters less. "
+    "What should I do?",
     "Compare {a} vs {b} ({use}) in a short table on {c1}, {c2} and {c3}, then give a recommendation.",
 )
-_COMPARE_FR = (
-    "Compare {a} et {b} pour {use}, en tenant compte de {c1}, {c2} et {c3}. Que recommandes-tu ?",
-)
+_COMPARE_FR = ("Compare {a} et {b} pour {use}, en tenant compte de {c1}, {c2} et {c3}. Que recommandes-tu ?",)
 _NAMES = ("Alice", "Bob", "Chen", "Dana", "Emeka", "Farah", "Giulia", "Hugo", "Ines", "Jonas")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _CITIES = ("Lisbon", "Kyoto", "Rome", "Vienna", "Montreal", "Edinburgh", "Seville", "Prague")
@@ -400,14 +407,26 @@ _CODE_TEMPLATES = (
 _CODE_FR = ("Implémente {algo} en {lang}. {c1}", "Écris en {lang} {algo}, avec des tests. {c1}")
 _CODE_DE = ("Implementiere {algo} in {lang}. {c1}",)
 _SYSTEMS = (
-    "a URL shortener", "a chat service with read receipts", "a ride-hailing dispatch system",
-    "a metrics ingestion pipeline", "a multi-tenant job scheduler", "a payments ledger",
-    "a feature-flag service", "a news-feed ranking service", "a distributed rate limiter",
-    "a collaborative document editor", "a search autocomplete service", "a video transcoding pipeline",
+    "a URL shortener",
+    "a chat service with read receipts",
+    "a ride-hailing dispatch system",
+    "a metrics ingestion pipeline",
+    "a multi-tenant job scheduler",
+    "a payments ledger",
+    "a feature-flag service",
+    "a news-feed ranking service",
+    "a distributed rate limiter",
+    "a collaborative document editor",
+    "a search autocomplete service",
+    "a video transcoding pipeline",
 )
 _SCALES = (
-    "10 million daily users", "50,000 writes per second", "p99 latency under 50 ms across three regions",
-    "exactly-once processing", "strict consistency for balances", "a 99.99% availability target",
+    "10 million daily users",
+    "50,000 writes per second",
+    "p99 latency under 50 ms across three regions",
+    "exactly-once processing",
+    "strict consistency for balances",
+    "a 99.99% availability target",
 )
 _DESIGN_ASPECTS = (
     "data model, partitioning, failure modes and capacity estimates",
@@ -477,10 +496,14 @@ def _engineering(rng: random.Random) -> tuple[str, str]:
 
 
 _COMPOSERS = {
-    "intermediate": (("comparison", _compare), ("scheduling", _schedule), ("planning", _trip),
-                     ("probability", _probability), ("decision", _decision)),
-    "advanced": (("code", _code), ("system_design", _design), ("proof", _proof),
-                 ("engineering", _engineering)),
+    "intermediate": (
+        ("comparison", _compare),
+        ("scheduling", _schedule),
+        ("planning", _trip),
+        ("probability", _probability),
+        ("decision", _decision),
+    ),
+    "advanced": (("code", _code), ("system_design", _design), ("proof", _proof), ("engineering", _engineering)),
 }
 
 

@@ -133,7 +133,7 @@ def load_source_items(sources_dir: Path) -> tuple[list[Item], list[Item], dict[s
     """De-duplicated source items, split into (trainable, outcome-holdout), plus statistics."""
     merged: dict[str, Item] = {}
     holdout_keys: set[str] = set()
-    stats: Counter[str] = Counter()
+    stats: Counter[str] = Counter(duplicates_merged=0, conflicting_duplicates=0, empty_dropped=0)
     for path in sorted(sources_dir.glob("*.jsonl.gz")):
         for row in read_jsonl(path):
             stats["rows"] += 1
@@ -148,8 +148,14 @@ def load_source_items(sources_dir: Path) -> tuple[list[Item], list[Item], dict[s
             item = merged.get(key)
             if item is None:
                 merged[key] = Item(
-                    id=row["id"], text=text, tier=tier, source=row["source"], group=key,
-                    origin="source", category=_category(row), licence=row.get("licence", ""),
+                    id=row["id"],
+                    text=text,
+                    tier=tier,
+                    source=row["source"],
+                    group=key,
+                    origin="source",
+                    category=_category(row),
+                    licence=row.get("licence", ""),
                     ids=[row["id"]],
                 )
                 continue
@@ -180,8 +186,14 @@ def load_project_items(path: Path) -> list[Item]:
         text = normalise_text(row["text"])
         items.append(
             Item(
-                id=row["id"], text=text, tier=row["tier"], source="project", group=dedup_key(text),
-                origin="project", category=row.get("category", ""), lang=row.get("lang", "en"),
+                id=row["id"],
+                text=text,
+                tier=row["tier"],
+                source="project",
+                group=dedup_key(text),
+                origin="project",
+                category=row.get("category", ""),
+                lang=row.get("lang", "en"),
                 licence="Apache-2.0 (written by the budget-router project)",
             )
         )
@@ -198,8 +210,18 @@ def _wrappable_text(item: Item, max_chars: int = 1200) -> str:
 
 #: How many light wrappers to build per source (sources with real paragraphs get most).
 LIGHT_WRAPS_PER_SOURCE = {
-    "dolly": 2600, "nq_open": 400, "arc": 300, "gsm8k": 400, "math": 350, "olympiadbench": 150,
-    "college_math": 150, "bbh": 200, "svamp": 100, "mbpp": 100, "arena_hard_v0.1": 100,
+    "dolly": 2600,
+    "nq_open": 400,
+    "arc": 400,
+    "gsm8k": 1200,
+    "math": 1000,
+    "olympiadbench": 300,
+    "college_math": 400,
+    "bbh": 500,
+    "svamp": 150,
+    "mbpp": 300,
+    "arena_hard_v0.1": 200,
+    "humaneval": 60,
 }
 SAME_TIER_FRAMES = 1500
 COMPOSED = {"intermediate": 1800, "advanced": 2600}
@@ -226,9 +248,14 @@ def augment(items: list[Item], rng: random.Random) -> list[Item]:
         key = dedup_key(gen.text)
         out.append(
             Item(
-                id=f"augmented:{n:05d}", text=normalise_text(gen.text), tier=gen.tier,
-                source=f"augmented/{base_source}", group=gen.group or key, origin="augmented",
-                category=gen.category, lang=gen.lang,
+                id=f"augmented:{n:05d}",
+                text=normalise_text(gen.text),
+                tier=gen.tier,
+                source=f"augmented/{base_source}",
+                group=gen.group or key,
+                origin="augmented",
+                category=gen.category,
+                lang=gen.lang,
                 licence="Apache-2.0 template; wrapped text keeps its source's licence",
             )
         )
@@ -282,10 +309,7 @@ def build_corpus(
             "outcome_holdout": "all MMLU items and the GSM8K test split: never trained on",
         },
         "counts": counts,
-        "totals": {
-            split: {t: sum(src[t] for src in counts[split].values()) for t in TIERS}
-            for split in counts
-        },
+        "totals": {split: {t: sum(src[t] for src in counts[split].values()) for t in TIERS} for split in counts},
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

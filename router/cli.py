@@ -18,6 +18,7 @@ from router import __version__
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "train",
     "build_data",
 )
 

@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     if not sources.is_dir():
         raise CommandError(f"no source prompts under {sources}")
     manifest = build_corpus(
-        sources, root / "raw" / "project_written.jsonl", root / "corpus",
+        sources,
+        root / "raw" / "project_written.jsonl",
+        root / "corpus",
         seed=DEFAULT_SEED if args.seed is None else args.seed,
     )
     if args.json:

@@ -1,0 +1,95 @@
+"""The decision rule: probabilities to a tier, escalating when unsure.
+
+Under-routing (an advanced prompt served as light) costs answer quality; over-routing costs
+money. The rule therefore reads probabilities from the top tier down: ``advanced`` when
+``P(advanced) >= advanced``; otherwise ``intermediate`` when
+``P(intermediate) + P(advanced) >= intermediate`` or when ``P(advanced) >= guard`` (a prompt with
+a real chance of being advanced is never served as light); otherwise ``light``. Thresholds below
+0.5 escalate doubtful prompts. They are tuned on validation data (never test) to maximise
+macro-F1 subject to a cap on under-routing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    advanced: float | None
+    intermediate: float | None
+    guard: float | None = None
+
+    @classmethod
+    def argmax(cls) -> Thresholds:
+        return cls(None, None, None)
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Tier indices (0 light, 1 intermediate, 2 advanced) for rows of probabilities."""
+        if self.advanced is None or self.intermediate is None:
+            return np.asarray(proba.argmax(axis=1))
+        up = proba[:, 1] + proba[:, 2]
+        escalate = up >= self.intermediate
+        if self.guard is not None:
+            escalate |= proba[:, 2] >= self.guard
+        return np.where(proba[:, 2] >= self.advanced, 2, np.where(escalate, 1, 0))
+
+    def to_dict(self) -> dict[str, float | None]:
+        return asdict(self)
+
+
+def routing_errors(true: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
+    """(under-routing, over-routing): share of advanced predicted light; share of light
+    predicted advanced."""
+    adv, light = true == 2, true == 0
+    under = float(np.mean(pred[adv] == 0)) if adv.any() else 0.0
+    over = float(np.mean(pred[light] == 2)) if light.any() else 0.0
+    return under, over
+
+
+def macro_f1(true: np.ndarray, pred: np.ndarray, n_classes: int = 3) -> float:
+    scores = []
+    for k in range(n_classes):
+        tp = np.sum((pred == k) & (true == k))
+        fp = np.sum((pred == k) & (true != k))
+        fn = np.sum((pred != k) & (true == k))
+        denom = 2 * tp + fp + fn
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores))
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature minimising the negative log-likelihood of ``labels``."""
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(len(labels)), labels].mean())
+
+    result = minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded")
+    return float(result.x)
+
+
+def tune_thresholds(proba: np.ndarray, labels: np.ndarray, *, max_under_routing: float = 0.015) -> Thresholds:
+    """Grid-search the thresholds: best macro-F1 with under-routing <= ``max_under_routing``
+    (ties broken by less over-routing)."""
+    grid = np.round(np.arange(0.05, 0.701, 0.025), 3)
+    guards = np.round(np.arange(0.02, 0.301, 0.02), 3)
+    best = Thresholds(float(grid[0]), float(grid[0]), float(guards[0]))
+    best_key = (-1.0, 0.0)
+    for t_adv in grid:
+        for t_guard in guards[guards < t_adv]:
+            for t_up in grid:
+                candidate = Thresholds(float(t_adv), float(t_up), float(t_guard))
+                pred = candidate.decide(proba)
+                under, over = routing_errors(labels, pred)
+                if under > max_under_routing:
+                    continue
+                key = (macro_f1(labels, pred), -over)
+                if key > best_key:
+                    best_key, best = key, candidate
+    return best

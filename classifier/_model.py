@@ -1,0 +1,190 @@
+"""The tier classifier: a scikit-learn estimator over :class:`PromptFeaturizer` features.
+
+``fit`` trains a multinomial logistic regression and keeps only its weights, folded with the
+idf into one vector per tier, so prediction is a handful of numpy gathers per prompt (no sparse
+matrix, no per-call validation) and the saved artefact holds numpy arrays only.
+``calibrate`` then fits, on held-out data, a temperature for the probabilities and the decision
+thresholds (see :mod:`classifier._decision`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from classifier._decision import Thresholds, fit_temperature, tune_thresholds
+from classifier._features import PromptFeaturizer
+from classifier.errors import InvalidPrompt
+
+TIERS: tuple[str, ...] = ("light", "intermediate", "advanced")
+
+
+def as_prompts(X: Any) -> list[str]:
+    """Validate a batch of prompts: a sequence of ``str`` (``bytes`` are decoded as UTF-8 with
+    replacement characters). Raises :class:`InvalidPrompt` naming the first bad element."""
+    if isinstance(X, str | bytes):
+        raise InvalidPrompt("expected a sequence of prompts, got a single string; wrap it in a list")
+    out = []
+    for i, x in enumerate(X):
+        if isinstance(x, bytes):
+            x = x.decode("utf-8", errors="replace")
+        elif isinstance(x, np.str_):
+            x = str(x)
+        if not isinstance(x, str):
+            raise InvalidPrompt(f"prompt {i} is {type(x).__name__}, expected str")
+        out.append(x)
+    return out
+
+
+class TierClassifier(ClassifierMixin, BaseEstimator):
+    """Maps prompts to ``light``, ``intermediate`` or ``advanced``.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of the logistic regression.
+    bits, char_ngrams, word_ngrams, head_chars, tail_chars, structural_weight
+        Passed to :class:`~classifier._features.PromptFeaturizer`.
+    class_weight : "balanced" or None
+        Re-weights tiers inversely to their frequency during training.
+    max_iter : int
+        Iteration cap of the solver.
+    verbose : bool
+        Show a progress bar while extracting features.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str, always ``["light", "intermediate", "advanced"]``.
+    temperature_ : float, probability temperature (1.0 until :meth:`calibrate`).
+    thresholds_ : Thresholds, decision thresholds (plain arg-max until :meth:`calibrate`).
+    """
+
+    def __init__(
+        self,
+        C: float = 8.0,
+        bits: int = 18,
+        char_ngrams: tuple[int, int] = (3, 5),
+        word_ngrams: tuple[int, int] = (1, 2),
+        head_chars: int = 3000,
+        tail_chars: int = 1000,
+        structural_weight: float = 0.3,
+        class_weight: str | None = "balanced",
+        max_iter: int = 300,
+        verbose: bool = False,
+    ) -> None:
+        self.C = C
+        self.bits = bits
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+        self.head_chars = head_chars
+        self.tail_chars = tail_chars
+        self.structural_weight = structural_weight
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    # -- training -----------------------------------------------------------------------------
+
+    def fit(self, X: Iterable[str], y: Sequence[str]) -> TierClassifier:
+        texts = as_prompts(X)
+        labels = np.asarray(y, dtype=object)
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} prompts but {len(labels)} labels")
+        unknown = sorted(set(labels) - set(TIERS))
+        if unknown:
+            raise ValueError(f"unknown tiers {unknown}; expected {list(TIERS)}")
+        featurizer = PromptFeaturizer(
+            bits=self.bits,
+            char_ngrams=self.char_ngrams,
+            word_ngrams=self.word_ngrams,
+            head_chars=self.head_chars,
+            tail_chars=self.tail_chars,
+            structural_weight=self.structural_weight,
+            verbose=self.verbose,
+        )
+        matrix = featurizer.fit_transform(texts)
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-3).fit(
+            matrix, labels
+        )
+        order = [list(model.classes_).index(t) for t in TIERS]
+        coef = model.coef_[order]
+        n_hashed = featurizer.n_hashed
+        self.featurizer_ = featurizer
+        # one vector per tier: idf-weighted n-gram weights, so a prompt's score is a gather-sum
+        self.hashed_weights_ = [(coef[k, :n_hashed] * featurizer.idf_).astype(np.float32) for k in range(len(TIERS))]
+        self.idf_squared_ = (featurizer.idf_.astype(np.float64) ** 2).astype(np.float32)
+        self.structural_weights_ = coef[:, n_hashed:].T.copy()
+        self.intercept_ = model.intercept_[order].copy()
+        self.classes_ = np.asarray(TIERS, dtype=object)
+        self.n_iter_ = int(np.max(model.n_iter_))
+        self.temperature_ = 1.0
+        self.thresholds_ = Thresholds.argmax()
+        return self
+
+    def calibrate(self, X: Iterable[str], y: Sequence[str], *, max_under_routing: float = 0.015) -> TierClassifier:
+        """Fit the temperature and the decision thresholds on held-out prompts (never test)."""
+        check_is_fitted(self, "featurizer_")
+        logits = self.decision_function(X)
+        labels = np.asarray([TIERS.index(t) for t in y])
+        self.temperature_ = fit_temperature(logits, labels)
+        self.thresholds_ = tune_thresholds(
+            _softmax(logits / self.temperature_), labels, max_under_routing=max_under_routing
+        )
+        return self
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def _logits_one(self, text: str) -> np.ndarray:
+        buckets, raw = self.featurizer_.extract(text)
+        mass = float(np.sqrt(self.idf_squared_[buckets].sum(dtype=np.float64)))
+        scale = 1.0 / mass if mass > 0 else 0.0
+        hashed = [float(w[buckets].sum(dtype=np.float64)) * scale for w in self.hashed_weights_]
+        dense = self.featurizer_.scale_dense(raw) @ self.structural_weights_
+        return np.asarray(hashed) + dense + self.intercept_
+
+    def decision_function(self, X: Iterable[str]) -> np.ndarray:
+        """Raw per-tier scores (logits), shape ``(n, 3)``, columns in ``classes_`` order."""
+        check_is_fitted(self, "featurizer_")
+        texts = as_prompts(X)
+        out = np.empty((len(texts), len(TIERS)))
+        for i, text in enumerate(texts):
+            out[i] = self._logits_one(text)
+        return out
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(n, 3)``, columns in ``classes_`` order."""
+        return _softmax(self.decision_function(X) / self.temperature_)
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """Tier names after the decision rule (which escalates when unsure)."""
+        return np.asarray([TIERS[k] for k in self.thresholds_.decide(self.predict_proba(X))], dtype=object)
+
+    def complexity_score(self, X: Iterable[str]) -> np.ndarray:
+        """Expected tier on a 0..1 scale: ``P(intermediate) / 2 + P(advanced)``."""
+        proba = self.predict_proba(X)
+        return proba[:, 1] * 0.5 + proba[:, 2]
+
+    # -- persistence (see classifier._persist) -------------------------------------------------
+
+    def save(self, directory: Any, *, card: dict[str, Any] | None = None) -> Any:
+        from classifier._persist import save_model
+
+        return save_model(self, directory, card=card)
+
+    @classmethod
+    def load(cls, path: Any = None) -> TierClassifier:
+        """Load a saved model: the shipped one when ``path`` is None, else a directory or file."""
+        from classifier._persist import load_model
+
+        return load_model(path)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -1,0 +1,174 @@
+"""Training, calibration and evaluation of the shipped tier classifier from ``data/corpus/``.
+
+* Training rows get format-perturbed siblings (lower-cased, question marks dropped, wrapped in a
+  chat preamble) so that formatting carries no signal.
+* The temperature and decision thresholds are fitted on the validation split; the test split and
+  the outcome-holdout items are only scored.
+* ``leave_one_source_out`` retrains without each source in turn and scores that source.
+* ``contrasts`` reports rank correlations of the complexity score with difficulty inside sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier._corpus import read_jsonl
+from classifier._eval import classification_report, rank_correlation
+from classifier._model import TierClassifier
+
+PERTURB_SEED = 7
+PERTURB_SHARE = 0.15
+CHAT_PREAMBLES = (
+    "You are a helpful assistant. Answer the user's request.\n\nUser: {text}",
+    "Please help me with the following:\n\n{text}",
+    "SYSTEM: You are an expert assistant.\nUSER: {text}\nASSISTANT:",
+    "<|user|>\n{text}\n<|assistant|>",
+    "### Instruction:\n{text}\n\n### Response:",
+    "Hey, quick one for you. {text}",
+)
+
+
+def perturb(text: str, kind: str, rng: random.Random | None = None) -> str:
+    """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` or
+    ``no_option_letters``; the prompt's difficulty is unchanged."""
+    if kind == "lower":
+        return text.lower()
+    if kind == "no_question_mark":
+        return text.replace("?", "")
+    if kind == "chat":
+        template = (rng or random.Random(0)).choice(CHAT_PREAMBLES)
+        return template.format(text=text)
+    if kind == "no_option_letters":
+        import re
+
+        return re.sub(r"(?m)^[ \t]*\(?[A-E][.)][ \t]+", "", text)
+    raise ValueError(f"unknown perturbation {kind!r}")
+
+
+PERTURBATIONS = ("lower", "no_question_mark", "chat", "no_option_letters")
+
+
+def with_perturbations(
+    texts: Sequence[str], tiers: Sequence[str], share: float = PERTURB_SHARE, seed: int = PERTURB_SEED
+) -> tuple[list[str], list[str]]:
+    """``texts`` plus a perturbed sibling for a random ``share`` of them."""
+    rng = random.Random(seed)
+    out_x, out_y = list(texts), list(tiers)
+    for text, tier in zip(texts, tiers, strict=True):
+        if rng.random() < share:
+            out_x.append(perturb(text, rng.choice(("lower", "no_question_mark", "chat")), rng))
+            out_y.append(tier)
+    return out_x, out_y
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    return list(read_jsonl(path))
+
+
+def files_sha256(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _texts(rows: Sequence[dict[str, Any]]) -> list[str]:
+    return [r["text"] for r in rows]
+
+
+def _tiers(rows: Sequence[dict[str, Any]]) -> list[str]:
+    return [r["tier"] for r in rows]
+
+
+def fit_calibrated(
+    train: Sequence[dict[str, Any]],
+    validation: Sequence[dict[str, Any]],
+    params: dict[str, Any] | None = None,
+    verbose: bool = False,
+) -> TierClassifier:
+    x, y = with_perturbations(_texts(train), _tiers(train))
+    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y)
+    return clf.calibrate(_texts(validation), _tiers(validation))
+
+
+def report_by_source(clf: TierClassifier, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    preds = list(clf.predict(_texts(rows)))
+    out: dict[str, Any] = {}
+    for source in sorted({r["source"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["source"] == source]
+        rep = classification_report([rows[i]["tier"] for i in idx], [preds[i] for i in idx])
+        out[source] = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "under_routing")}
+    return out
+
+
+#: Within-source difficulty contrasts: (name, row filter, difficulty level of a row).
+CONTRASTS: tuple[tuple[str, Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], float]], ...] = (
+    ("MATH level 1-5", lambda r: r["source"] == "math", lambda r: float(r["category"][-1])),
+    (
+        "ARC-Easy vs ARC-Challenge",
+        lambda r: r["source"] == "arc",
+        lambda r: float(r["category"] == "ARC-Challenge"),
+    ),
+    (
+        "MBPP vs HumanEval",
+        lambda r: r["source"] in ("mbpp", "humaneval"),
+        lambda r: float(r["source"] == "humaneval"),
+    ),
+    ("SVAMP vs GSM8K", lambda r: r["source"] in ("svamp", "gsm8k"), lambda r: float(r["source"] == "gsm8k")),
+)
+
+
+def contrasts(clf: TierClassifier, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Spearman correlation of the complexity score (and of a length-only baseline) with the
+    difficulty level inside each contrast."""
+    out = {}
+    for name, keep, level in CONTRASTS:
+        picked = [r for r in rows if keep(r)]
+        if not picked:
+            continue
+        scores = clf.complexity_score(_texts(picked))
+        levels = [level(r) for r in picked]
+        out[name] = {
+            "n": len(picked),
+            "spearman_score": rank_correlation(list(scores), levels),
+            "spearman_length_baseline": rank_correlation([float(len(r["text"])) for r in picked], levels),
+        }
+    return out
+
+
+def leave_one_source_out(
+    train: Sequence[dict[str, Any]],
+    validation: Sequence[dict[str, Any]],
+    test: Sequence[dict[str, Any]],
+    params: dict[str, Any] | None = None,
+    sources: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """For each source: train without it (and without its templated siblings), score all of its
+    items from every split."""
+    everything = [*train, *validation, *test]
+    names = sources or sorted({r["source"] for r in everything if r["origin"] == "source"})
+    out: dict[str, Any] = {}
+    for source in names:
+        if progress:
+            progress(source)
+        groups = {r["group"] for r in everything if r["source"] == source}
+        tr = [r for r in train if r["group"] not in groups]
+        va = [r for r in validation if r["group"] not in groups]
+        held = [r for r in everything if r["source"] == source]
+        clf = fit_calibrated(tr, va, params)
+        rep = classification_report(_tiers(held), list(clf.predict(_texts(held))))
+        out[source] = {k: rep[k] for k in ("n", "accuracy", "macro_f1", "under_routing", "confusion")}
+    return out
+
+
+def summarise_scores(values: Sequence[float]) -> dict[str, float]:
+    arr = np.asarray(values, dtype=float)
+    return {"median": float(np.median(arr)), "p99": float(np.percentile(arr, 99))}
