@@ -20,6 +20,7 @@ from router import __version__
 COMMANDS: tuple[str, ...] = (
     "train",
     "build_data",
+    "fake_gemini",
 )
 
 
