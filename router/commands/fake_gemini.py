@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -32,12 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
-    parser.add_argument(
-        "--latency-ms", type=int, default=0, metavar="N", help="delay every API response by N ms"
-    )
-    parser.add_argument(
-        "--chunk-delay-ms", type=int, default=0, metavar="N", help="pause N ms between SSE chunks"
-    )
+    parser.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every API response by N ms")
+    parser.add_argument("--chunk-delay-ms", type=int, default=0, metavar="N", help="pause N ms between SSE chunks")
     parser.add_argument(
         "--fault",
         action="append",
@@ -45,12 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPEC",
         help="start-up fault rule (repeatable); syntax below",
     )
-    parser.add_argument(
-        "--catalog", type=Path, default=None, help="model catalog file (default: packaged)"
-    )
-    parser.add_argument(
-        "--api-key", default=None, help="accept only this API key (default: accept any)"
-    )
+    parser.add_argument("--catalog", type=Path, default=None, help="model catalog file (default: packaged)")
+    parser.add_argument("--api-key", default=None, help="accept only this API key (default: accept any)")
     parser.add_argument(
         "--record-limit",
         type=int,
@@ -67,16 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--log-level", default="info", help="uvicorn log level (default: info)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
-    parser.add_argument(
-        "--json", action="store_true", help='print {"url": ...} as JSON once listening'
-    )
+    parser.add_argument("--json", action="store_true", help='print {"url": ...} as one JSON line once listening')
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from router.catalog import CatalogError
     from router.cli import CommandError
-    from router.commands._output import emit_json
     from router.fake_gemini import FakeGeminiOptions, FaultSpecError, parse_faults, run_server
 
     for name in ("latency_ms", "chunk_delay_ms", "record_limit"):
@@ -103,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     def ready(url: str) -> None:
-        if args.json:
-            emit_json({"url": url, "service": "fake-gemini", "stand_in": True})
+        if args.json:  # one line, so that a script can read it while the server runs
+            print(json.dumps({"url": url, "service": "fake-gemini", "stand_in": True}))
         else:
             print(f"fake-gemini (offline stand-in, no real answers) listening on {url}")
         sys.stdout.flush()

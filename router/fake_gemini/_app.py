@@ -153,9 +153,8 @@ class FakeGeminiApp:
                 "status": None,
             }
             self.requests.append(entry)
-        status = await self._api(path, method, body, headers, query, entry, send)
-        if entry is not None:
-            entry["status"] = status
+            send = _recording_status(send, entry)
+        await self._api(path, method, body, headers, query, entry, send)
 
     async def _api(
         self,
@@ -257,8 +256,7 @@ class FakeGeminiApp:
         window = info.context_window
         if window is not None and req.prompt_tokens > window:
             raise InvalidRequest(
-                f"The input token count ({req.prompt_tokens}) exceeds the maximum number of "
-                f"tokens allowed ({window})."
+                f"The input token count ({req.prompt_tokens}) exceeds the maximum number of tokens allowed ({window})."
             )
         limit, wanted = info.max_output_tokens, req.max_output_tokens
         if limit is not None and wanted is not None and wanted > limit:
@@ -328,8 +326,7 @@ class FakeGeminiApp:
             if route == ("GET", "/"):
                 payload: Any = {
                     "service": "fake-gemini",
-                    "note": "Offline Gemini stand-in for tests, benchmarks and demos. "
-                    "It produces no real answers.",
+                    "note": "Offline Gemini stand-in for tests, benchmarks and demos. It produces no real answers.",
                     "models": list(self._models),
                 }
             elif route == ("GET", "/_fake/requests"):
@@ -402,9 +399,7 @@ def _error_body(code: int, message: str) -> dict[str, Any]:
         status = "INVALID_ARGUMENT"
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if code == 429:
-        error["details"] = [
-            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}
-        ]
+        error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]
     return {"error": error}
 
 
@@ -413,6 +408,17 @@ def _loose_body(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body[:10_000].decode("utf-8", "replace")
+
+
+def _recording_status(send: Send, entry: dict[str, Any]) -> Send:
+    """Wrap ``send`` to note the status in ``entry`` before the client can see the response."""
+
+    async def recording_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry["status"] = message["status"]
+        await send(message)
+
+    return recording_send
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -170,11 +170,7 @@ def fault_from_json(raw: Any) -> tuple[Fault, ...]:
             raise FaultSpecError("'times' must be a positive integer or \"always\"")
     if raw.get("methods") is not None:
         methods = raw["methods"]
-        if (
-            not isinstance(methods, list)
-            or not methods
-            or any(m not in _KNOWN_METHODS for m in methods)
-        ):
+        if not isinstance(methods, list) or not methods or any(m not in _KNOWN_METHODS for m in methods):
             known = ", ".join(sorted(_KNOWN_METHODS))
             raise FaultSpecError(f"'methods' must be a non-empty list from: {known}")
         updates["methods"] = tuple(methods)
@@ -257,9 +253,7 @@ class FaultBook:
             self._header_specs[spec] = cached
         return cached
 
-    def draw(
-        self, model: str, method: str, header: tuple[Fault, ...] = (), header_key: str = ""
-    ) -> Outcome | None:
+    def draw(self, model: str, method: str, header: tuple[Fault, ...] = (), header_key: str = "") -> Outcome | None:
         """Consume the faults that apply to one request; ``None`` when none does."""
         if not self._rules and not header:
             return None

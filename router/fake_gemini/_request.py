@@ -57,8 +57,7 @@ _TOP_LEVEL = frozenset(
     for name in (camel, _snake(camel))
 )
 _THINKING_KEYS = frozenset(
-    {"thinkingBudget", "thinking_budget", "thinkingLevel", "thinking_level"}
-    | {"includeThoughts", "include_thoughts"}
+    {"thinkingBudget", "thinking_budget", "thinkingLevel", "thinking_level"} | {"includeThoughts", "include_thoughts"}
 )
 _DATA_FIELDS = (
     "text",
@@ -136,13 +135,9 @@ def _read_parts(content: Any, where: str, texts: list[str]) -> tuple[int, int, s
         if len(found) != 1:
             if not found:
                 raise _bad(
-                    f"* GenerateContentRequest.{at}.data: required oneof field 'data' "
-                    "must have one initialized field"
+                    f"* GenerateContentRequest.{at}.data: required oneof field 'data' must have one initialized field"
                 )
-            raise _bad(
-                f"Invalid value at '{at}': oneof field 'data' is already set "
-                f"(got {', '.join(found)})."
-            )
+            raise _bad(f"Invalid value at '{at}': oneof field 'data' is already set (got {', '.join(found)}).")
         name = found[0]
         value = get(part, name)
         if name == "text":
@@ -205,13 +200,10 @@ def _read_generation_config(config: Any) -> dict[str, Any]:
         raise _bad("Invalid value at 'generation_config': expected an object.")
     temperature = get(config, "temperature")
     if temperature is not None and (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, int | float)
-        or not 0 <= temperature <= 2
+        isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 2
     ):
         raise _bad(
-            f"Invalid value at 'generation_config.temperature' ({temperature!r}): "
-            "expected a number between 0 and 2."
+            f"Invalid value at 'generation_config.temperature' ({temperature!r}): expected a number between 0 and 2."
         )
     candidates = _opt_int(config, "candidateCount", 1)
     if candidates is not None and candidates != 1:
@@ -241,10 +233,7 @@ def _read_generation_config(config: Any) -> dict[str, Any]:
     if schema is not None and not isinstance(schema, dict):
         raise _bad("Invalid value at 'generation_config.response_schema': expected an object.")
     if schema is not None and mime not in ("application/json", "text/x.enum"):
-        raise _bad(
-            "response_mime_type must be application/json or text/x.enum "
-            "when a response schema is set."
-        )
+        raise _bad("response_mime_type must be application/json or text/x.enum when a response schema is set.")
     return {
         "thinking": thinking,
         "max_output_tokens": _opt_int(config, "maxOutputTokens", 1),
@@ -291,9 +280,7 @@ def _read_tools(tools: Any, tool_config: Any) -> tuple[list[FunctionDecl], str, 
             "VALIDATED",
             "MODE_UNSPECIFIED",
         ):
-            raise _bad(
-                f"Invalid value at 'tool_config.function_calling_config.mode': {raw_mode!r}."
-            )
+            raise _bad(f"Invalid value at 'tool_config.function_calling_config.mode': {raw_mode!r}.")
         mode = raw_mode.upper()
         names = get(fcc, "allowedFunctionNames") or []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -309,9 +296,7 @@ def parse_generate(body: dict[str, Any]) -> GenerateRequest:
     """Validate a ``generateContent`` body; raise :class:`InvalidRequest` like the API's 400."""
     unknown = [key for key in body if key not in _TOP_LEVEL]
     if unknown:
-        raise _bad(
-            f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot find field.'
-        )
+        raise _bad(f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot find field.')
     texts: list[str] = []
     system = get(body, "systemInstruction")
     chars = media = 0
@@ -358,9 +343,7 @@ def count_tokens(body: dict[str, Any]) -> tuple[int, int]:
         return req.prompt_tokens, req.media_tokens
     unknown = [key for key in body if key not in ("contents", "model")]
     if unknown:
-        raise _bad(
-            f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot find field.'
-        )
+        raise _bad(f'Invalid JSON payload received. Unknown name "{unknown[0]}": Cannot find field.')
     texts: list[str] = []
     chars, media, _, _, _ = _read_contents(body.get("contents"), texts)
     return max(_tokens(chars) + media, 1), media
