@@ -378,6 +378,7 @@ def test_scheduled_faults_by_model(fake: Any, client: genai.Client) -> None:
         assert info.value.code == 503
     client.models.generate_content(model="gemini-2.5-pro", contents="hi")
     assert [r["status"] for r in fake.requests] == [200, 503, 503, 200]
+    assert all(r["body"]["contents"][0]["parts"][0]["text"] == "hi" for r in fake.requests)
     assert httpx.get(f"{fake.url}/_fake/faults").json()["faults"][0]["remaining"] == 0
     # "always" until cleared; count tokens is left alone
     fake.add_fault({"fault": "429", "times": "always"})

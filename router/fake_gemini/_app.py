@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
+from router.catalog import Catalog, ModelInfo, Thinking, validate_thinking
 from router.errors import InvalidRequest, NotFound, PayloadTooLarge, RouterError, UnknownModel
 from router.fake_gemini._faults import (
     ERROR_MESSAGES,
@@ -29,9 +30,6 @@ from router.fake_gemini._faults import (
 )
 from router.fake_gemini._generate import answer, response_body, stream_bodies
 from router.fake_gemini._request import count_tokens, load_json, parse_generate
-
-if TYPE_CHECKING:
-    from router.catalog import ModelInfo
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,11 +45,7 @@ _SSE = [
     (b"cache-control", b"no-cache"),
     (b"x-fake-gemini", b"stand-in"),
 ]
-_GENERATION_METHODS = {
-    "generateContent": "generateContent",
-    "streamGenerateContent": "streamGenerateContent",
-    "countTokens": "countTokens",
-}
+_GENERATION_METHODS = frozenset(("generateContent", "streamGenerateContent", "countTokens"))
 
 
 @dataclass(frozen=True)
@@ -70,13 +64,13 @@ class FakeGeminiOptions:
     chunk_delay_ms: int = 0
     faults: tuple[Fault, ...] = ()
     catalog_path: Path | None = None
-    catalog: Any = None
+    catalog: Catalog | None = None
     api_key: str | None = None
     record_limit: int = 10_000
     today: date | None = None
 
 
-class _Fault(Exception):
+class _InjectedError(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
 
@@ -86,15 +80,11 @@ class FakeGeminiApp:
     """The ASGI callable. ``requests`` and ``faults`` are there for tests to read and drive."""
 
     options: FakeGeminiOptions
-    catalog: Any
+    catalog: Catalog
     faults: FaultBook
     requests: deque[dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        from router.catalog import Thinking, validate_thinking  # the catalog module is loaded
-
-        self._thinking_cls = Thinking
-        self._validate = validate_thinking
         self.requests = deque(maxlen=max(self.options.record_limit, 1))
         self._record = self.options.record_limit > 0
         self._ids = itertools.count(1)
@@ -132,7 +122,8 @@ class FakeGeminiApp:
         try:
             body = await _read_body(receive)
         except PayloadTooLarge as exc:
-            await _send_json(send, exc.http_status, _error_body(exc.http_status, exc.message))
+            error = _error_body(exc.http_status, exc.message, exc.status)
+            await _send_json(send, exc.http_status, error)
             return
         if body is None:  # the client went away
             return
@@ -172,6 +163,14 @@ class FakeGeminiApp:
         if entry is not None:
             entry["model"] = model_id if is_model_route else None
         outcome: Outcome | None = None
+        data: dict[str, Any] = {}
+        malformed: InvalidRequest | None = None
+        try:
+            data = load_json(body)
+        except InvalidRequest as exc:  # answered after the faults, as the API would
+            malformed = exc
+        if entry is not None:
+            entry["body"] = data or (_loose_body(body) if malformed else None)
         try:
             if version not in _VERSIONS:
                 raise NotFound(f"The requested URL {path} was not found on this server.")
@@ -188,10 +187,9 @@ class FakeGeminiApp:
             if delay:
                 await asyncio.sleep(delay / 1000)
             if outcome is not None and outcome.kind == "error":
-                raise _Fault(outcome.code)
-            data = load_json(body)
-            if entry is not None:
-                entry["body"] = data or None
+                raise _InjectedError(outcome.code)
+            if malformed is not None:
+                raise malformed
             if rest == "models" and method == "GET":
                 payload: Any = self._list_models(query)
             elif rest == "tunedModels" and method == "GET":
@@ -202,13 +200,11 @@ class FakeGeminiApp:
                 payload = self._generate(model_id, version, action, data)
             else:
                 raise NotFound(f"The requested URL {path} was not found on this server.")
-        except _Fault as exc:
+        except _InjectedError as exc:
             return await _send_json(send, exc.code, _error_body(exc.code, ERROR_MESSAGES[exc.code]))
         except RouterError as exc:
-            if entry is not None and entry["body"] is None and body.strip():
-                entry["body"] = _loose_body(body)
             code = exc.http_status
-            return await _send_json(send, code, _error_body(code, exc.message))
+            return await _send_json(send, code, _error_body(code, exc.message, exc.status))
         cut = outcome is not None and outcome.kind == "cut"
         if action == "streamGenerateContent":
             chunks = stream_bodies(payload, self._response_id())
@@ -265,8 +261,8 @@ class FakeGeminiApp:
                 f"{wanted} but the supported range is from 1 (inclusive) to "
                 f"{limit + 1} (exclusive). Update the value and try again."
             )
-        thinking = self._thinking_cls.from_config(req.thinking_config)
-        self._validate(info, thinking)
+        thinking = Thinking.from_config(req.thinking_config)
+        validate_thinking(info, thinking)
         return answer(info, req, thinking)
 
     def _list_models(self, query: dict[str, str]) -> dict[str, Any]:
@@ -347,9 +343,11 @@ class FakeGeminiApp:
                 payload = {"faults": self.faults.describe(), "requests": []}
             else:
                 raise NotFound(f"No admin route {method} {path}.")
-        except (FaultSpecError, RouterError) as exc:
-            status = exc.http_status if isinstance(exc, RouterError) else 400
-            await _send_json(send, status, _error_body(status, str(exc)))
+        except RouterError as exc:
+            await _send_json(send, exc.http_status, _error_body(exc.http_status, exc.message))
+            return
+        except FaultSpecError as exc:
+            await _send_json(send, 400, _error_body(400, str(exc)))
             return
         await _send_json(send, 200, payload)
 
@@ -374,7 +372,7 @@ def _faults_from_body(body: bytes) -> list[Fault]:
     return [fault for rule in rules for fault in fault_from_json(rule)]
 
 
-def _model_json(info: Any) -> dict[str, Any]:
+def _model_json(info: ModelInfo) -> dict[str, Any]:
     return {
         "name": f"models/{info.id}",
         "baseModelId": info.id,
@@ -393,10 +391,8 @@ def _model_json(info: Any) -> dict[str, Any]:
     }
 
 
-def _error_body(code: int, message: str) -> dict[str, Any]:
-    status = ERROR_STATUSES.get(code, "PERMISSION_DENIED" if code == 403 else "INTERNAL")
-    if code == 413:
-        status = "INVALID_ARGUMENT"
+def _error_body(code: int, message: str, status: str | None = None) -> dict[str, Any]:
+    status = status or ERROR_STATUSES.get(code, "INTERNAL")
     error: dict[str, Any] = {"code": code, "message": message, "status": status}
     if code == 429:
         error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]
@@ -458,8 +454,6 @@ async def _send_json(send: Send, status: int, payload: Any, *, cut: bool = False
 
 def create_app(options: FakeGeminiOptions | None = None) -> FakeGeminiApp:
     """Build the stand-in ASGI app (loads the catalog; nothing happens at import time)."""
-    from router.catalog import Catalog
-
     options = options or FakeGeminiOptions()
     catalog = options.catalog
     if catalog is None:
