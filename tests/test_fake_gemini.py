@@ -778,3 +778,150 @@ def test_cli_serves(tmp_path: Any) -> None:
             proc.terminate()
             proc.wait(timeout=10)
     assert proc.returncode in (0, -15)
+
+
+# --- any body: a 200 or a 400 in Gemini's error shape, never a crash -----------------------------
+
+_KEYS = [
+    "contents", "role", "parts", "text", "inlineData", "inline_data", "data", "mimeType",
+    "fileData", "fileUri", "functionCall", "functionResponse", "name", "args", "response",
+    "systemInstruction", "generationConfig", "generation_config", "thinkingConfig",
+    "thinking_config", "thinkingBudget", "thinking_budget", "thinkingLevel", "includeThoughts",
+    "maxOutputTokens", "temperature", "candidateCount", "responseMimeType", "responseSchema",
+    "responseJsonSchema", "type", "properties", "items", "enum", "tools",
+    "functionDeclarations", "parameters", "toolConfig", "functionCallingConfig", "mode",
+    "safetySettings", "thought", "thoughtSignature",
+]  # fmt: skip
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "user", "model", "low", "HIGH", "application/json", "OBJECT", "ANY"]),
+    st.text(max_size=30),
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(_KEYS), inner, max_size=5),
+    ),
+    max_leaves=25,
+)
+
+
+def _call_app(app: Any, path: str, body: bytes) -> tuple[int, Any]:
+    sent: list[dict[str, Any]] = []
+    scope = {"type": "http", "method": "POST", "path": path, "query_string": b"", "headers": []}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    payload = b"".join(m.get("body", b"") for m in sent[1:])
+    return sent[0]["status"], json.loads(payload)
+
+
+_APP = create_app(FakeGeminiOptions(record_limit=0))
+_FUNCTIONS = st.sampled_from(["get_weather", "lookup"])
+_PART = st.one_of(
+    st.builds(lambda t: {"text": t}, st.text(max_size=200)),
+    st.just({"inlineData": {"mimeType": "image/png", "data": "AAAA"}}),
+    st.builds(lambda n, r: {"functionResponse": {"name": n, "response": r}}, _FUNCTIONS, _JSON),
+)
+_CONTENT = st.fixed_dictionaries(
+    {"parts": st.lists(_PART, min_size=1, max_size=3)},
+    optional={"role": st.sampled_from(["user", "model"])},
+)
+_SCHEMA = st.recursive(
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["string", "integer", "number", "boolean", "STRING", "null"])},
+        optional={
+            "enum": st.lists(st.text(max_size=5), min_size=1, max_size=3),
+            "minimum": st.integers(-5, 5),
+            "maximum": st.integers(-5, 5),
+            "maxLength": st.integers(0, 10),
+        },
+    ),
+    lambda inner: st.one_of(
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["object", "OBJECT"])},
+            optional={"properties": st.dictionaries(st.text(max_size=5), inner, max_size=3)},
+        ),
+        st.fixed_dictionaries({"type": st.just("array"), "items": inner}, optional={"minItems": st.integers(0, 3)}),
+        st.fixed_dictionaries({"anyOf": st.lists(inner, min_size=1, max_size=2)}),
+    ),
+    max_leaves=8,
+)
+_THINKING_CONFIG = st.fixed_dictionaries(
+    {},
+    optional={
+        "thinkingBudget": st.one_of(st.integers(-2, 40000), st.sampled_from([-1, 0, 512, 1024])),
+        "thinking_level": st.sampled_from(["minimal", "low", "medium", "high", "LOW"]),
+        "includeThoughts": st.booleans(),
+    },
+)
+_GENERATION_CONFIG = st.fixed_dictionaries(
+    {},
+    optional={
+        "thinkingConfig": _THINKING_CONFIG,
+        "maxOutputTokens": st.integers(1, 70000),
+        "responseMimeType": st.sampled_from(["application/json", "text/plain"]),
+        "responseJsonSchema": _SCHEMA,
+        "temperature": st.floats(0, 2),
+    },
+)
+_TOOLS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "functionDeclarations": st.lists(
+                st.fixed_dictionaries({"name": _FUNCTIONS}, optional={"parameters": _SCHEMA}),
+                max_size=2,
+            )
+        }
+    ),
+    max_size=2,
+)
+_REQUEST = st.fixed_dictionaries(
+    {"contents": st.lists(_CONTENT, min_size=1, max_size=3)},
+    optional={"generationConfig": _GENERATION_CONFIG, "tools": _TOOLS, "systemInstruction": _CONTENT},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.one_of(_JSON, _REQUEST, _REQUEST),
+    model=st.sampled_from(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-3.6-flash"]),
+    action=st.sampled_from(["generateContent", "countTokens"]),
+)
+def test_any_body_gets_200_or_400(body: Any, model: str, action: str) -> None:
+    status, payload = _call_app(_APP, f"/v1beta/models/{model}:{action}", json.dumps(body).encode())
+    assert status in (200, 400)
+    if status == 400:
+        assert payload["error"]["status"] == "INVALID_ARGUMENT" and payload["error"]["message"]
+        return
+    if action == "countTokens":
+        assert payload["totalTokens"] >= 1
+        return
+    usage = payload["usageMetadata"]
+    thoughts = usage.get("thoughtsTokenCount", 0)
+    assert usage["totalTokenCount"] == (usage["promptTokenCount"] + usage.get("candidatesTokenCount", 0) + thoughts)
+    config = body.get("generationConfig", {})
+    budget = config.get("thinkingConfig", {}).get("thinkingBudget")
+    if budget is not None and budget >= 0:
+        assert thoughts <= budget
+    limit = config.get("maxOutputTokens")
+    if limit is not None:
+        assert usage.get("candidatesTokenCount", 0) + thoughts <= limit
+    (candidate,) = payload["candidates"]
+    parts = candidate["content"].get("parts", [])
+    if (
+        config.get("responseMimeType") == "application/json"
+        and candidate["finishReason"] == "STOP"
+        and parts
+        and "text" in parts[-1]
+    ):
+        json.loads(parts[-1]["text"])
