@@ -37,7 +37,9 @@ _TRAILING_ANSWERS = ("answer:", "réponse:", "réponse :", "antwort:", "respuest
 #: Sentence punctuation becomes a space; every ASCII digit becomes 0.
 _CLEAN_TABLE = str.maketrans({**{ch: " " for ch in "?!.,;:\"'«»“”‘’¿¡…\t\n\r"}, **{d: "0" for d in "123456789"}})
 _MATH_CHARS = "$\\^=+<>∑∫√π≤≥±×÷∞≠≈"
-_MATH_CP = np.array(sorted({ord(c) for c in _MATH_CHARS}), dtype=np.uint64)
+_MATH_TABLE_SIZE = 0x2300  # covers every code point in _MATH_CHARS
+_MATH_TABLE = np.zeros(_MATH_TABLE_SIZE, dtype=bool)
+_MATH_TABLE[[ord(c) for c in _MATH_CHARS]] = True
 _CODE_MARKERS = ("```", "def ", "return", "{", ";", "()", "=>", "import ", "#include", "class ")
 
 #: Names of the structural features, in column order.
@@ -134,7 +136,7 @@ def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarra
     n = max(cp.size, 1)
     is_digit = cp == 48
     digit_runs = int(np.count_nonzero(is_digit[1:] & ~is_digit[:-1]))
-    math_symbols = int(np.count_nonzero(np.isin(cp, _MATH_CP)))
+    math_symbols = int(np.count_nonzero(_MATH_TABLE[np.minimum(cp, _MATH_TABLE_SIZE - 1)]))
     values = (
         math.log1p(len(text)),
         math.log1p(max(int(np.count_nonzero(cp == 32)) - 1, 0)),

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted
 
 from classifier._decision import Thresholds, fit_temperature, tune_thresholds
 from classifier._features import PromptFeaturizer
@@ -90,7 +90,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training -----------------------------------------------------------------------------
 
-    def fit(self, X: Iterable[str], y: Sequence[str]) -> TierClassifier:
+    def fit(self, X: Iterable[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> TierClassifier:
         texts = as_prompts(X)
         labels = np.asarray(y, dtype=object)
         if len(texts) != len(labels):
@@ -108,9 +108,9 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
         matrix = featurizer.fit_transform(texts)
-        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-3).fit(
-            matrix, labels
-        )
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-3)
+        model.fit(matrix, labels, sample_weight=weights)
         order = [list(model.classes_).index(t) for t in TIERS]
         coef = model.coef_[order]
         n_hashed = featurizer.n_hashed
@@ -118,6 +118,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         # one vector per tier: idf-weighted n-gram weights, so a prompt's score is a gather-sum
         self.hashed_weights_ = [(coef[k, :n_hashed] * featurizer.idf_).astype(np.float32) for k in range(len(TIERS))]
         self.idf_squared_ = (featurizer.idf_.astype(np.float64) ** 2).astype(np.float32)
+        self._packed_cache = None
         self.structural_weights_ = coef[:, n_hashed:].T.copy()
         self.intercept_ = model.intercept_[order].copy()
         self.classes_ = np.asarray(TIERS, dtype=object)
@@ -128,7 +129,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     def calibrate(self, X: Iterable[str], y: Sequence[str], *, max_under_routing: float = 0.015) -> TierClassifier:
         """Fit the temperature and the decision thresholds on held-out prompts (never test)."""
-        check_is_fitted(self, "featurizer_")
+        self._check_fitted()
         logits = self.decision_function(X)
         labels = np.asarray([TIERS.index(t) for t in y])
         self.temperature_ = fit_temperature(logits, labels)
@@ -139,17 +140,37 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction ---------------------------------------------------------------------------
 
+    def _check_fitted(self) -> None:
+        # sklearn's check_is_fitted scans every attribute: too slow for a per-prompt hot path
+        if not hasattr(self, "featurizer_"):
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit or load a model")
+
+    def _packed(self) -> np.ndarray:
+        """Per-tier n-gram weights and the squared idf as one (4, n) array: one gather per prompt."""
+        packed = getattr(self, "_packed_cache", None)
+        if packed is None:
+            packed = np.ascontiguousarray(np.vstack([*self.hashed_weights_, self.idf_squared_]), dtype=np.float32)
+            self._packed_cache = packed
+        return packed
+
     def _logits_one(self, text: str) -> np.ndarray:
         buckets, raw = self.featurizer_.extract(text)
-        mass = float(np.sqrt(self.idf_squared_[buckets].sum(dtype=np.float64)))
-        scale = 1.0 / mass if mass > 0 else 0.0
-        hashed = [float(w[buckets].sum(dtype=np.float64)) * scale for w in self.hashed_weights_]
-        dense = self.featurizer_.scale_dense(raw) @ self.structural_weights_
-        return np.asarray(hashed) + dense + self.intercept_
+        sums = np.take(self._packed(), buckets, axis=1).sum(axis=1).astype(np.float64)
+        mass = float(np.sqrt(sums[3]))
+        hashed = sums[:3] / mass if mass > 0 else sums[:3] * 0.0
+        return hashed + self.featurizer_.scale_dense(raw) @ self.structural_weights_ + self.intercept_
+
+    def classify(self, text: str) -> tuple[str, np.ndarray]:
+        """One prompt's tier and probabilities, without the batch machinery (the router's hot path).
+        Gives exactly what ``predict`` and ``predict_proba`` give for ``[text]``."""
+        self._check_fitted()
+        [text] = as_prompts([text])
+        proba = _softmax(self._logits_one(text)[None, :] / self.temperature_)
+        return TIERS[int(self.thresholds_.decide(proba)[0])], proba[0]
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Raw per-tier scores (logits), shape ``(n, 3)``, columns in ``classes_`` order."""
-        check_is_fitted(self, "featurizer_")
+        self._check_fitted()
         texts = as_prompts(X)
         out = np.empty((len(texts), len(TIERS)))
         for i, text in enumerate(texts):
@@ -162,6 +183,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """Tier names after the decision rule (which escalates when unsure)."""
+        self._check_fitted()
         return np.asarray([TIERS[k] for k in self.thresholds_.decide(self.predict_proba(X))], dtype=object)
 
     def complexity_score(self, X: Iterable[str]) -> np.ndarray:

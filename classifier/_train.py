@@ -55,16 +55,26 @@ PERTURBATIONS = ("lower", "no_question_mark", "chat", "no_option_letters")
 
 
 def with_perturbations(
-    texts: Sequence[str], tiers: Sequence[str], share: float = PERTURB_SHARE, seed: int = PERTURB_SEED
-) -> tuple[list[str], list[str]]:
-    """``texts`` plus a perturbed sibling for a random ``share`` of them."""
+    texts: Sequence[str],
+    tiers: Sequence[str],
+    weights: Sequence[float],
+    share: float = PERTURB_SHARE,
+    seed: int = PERTURB_SEED,
+) -> tuple[list[str], list[str], list[float]]:
+    """``texts`` plus a perturbed sibling (same tier and weight) for a random ``share`` of them."""
     rng = random.Random(seed)
-    out_x, out_y = list(texts), list(tiers)
-    for text, tier in zip(texts, tiers, strict=True):
+    out_x, out_y, out_w = list(texts), list(tiers), list(weights)
+    for text, tier, weight in zip(texts, tiers, weights, strict=True):
         if rng.random() < share:
             out_x.append(perturb(text, rng.choice(("lower", "no_question_mark", "chat")), rng))
             out_y.append(tier)
-    return out_x, out_y
+            out_w.append(weight)
+    return out_x, out_y, out_w
+
+
+#: Training weight by row origin: the project's hand-written prompts are the closest to real
+#: app traffic, so each counts as several rows.
+ORIGIN_WEIGHTS = {"source": 1.0, "augmented": 1.0, "project": 5.0}
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
@@ -93,8 +103,9 @@ def fit_calibrated(
     params: dict[str, Any] | None = None,
     verbose: bool = False,
 ) -> TierClassifier:
-    x, y = with_perturbations(_texts(train), _tiers(train))
-    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y)
+    weights = [ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0) for r in train]
+    x, y, w = with_perturbations(_texts(train), _tiers(train), weights)
+    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y, sample_weight=w)
     return clf.calibrate(_texts(validation), _tiers(validation))
 
 
@@ -172,3 +183,25 @@ def leave_one_source_out(
 def summarise_scores(values: Sequence[float]) -> dict[str, float]:
     arr = np.asarray(values, dtype=float)
     return {"median": float(np.median(arr)), "p99": float(np.percentile(arr, 99))}
+
+
+def format_robustness(
+    clf: TierClassifier, texts: Sequence[str], kinds: Sequence[str] = PERTURBATIONS
+) -> dict[str, float]:
+    """Share of prompts whose predicted tier is unchanged by each format perturbation.
+
+    Only prompts the perturbation actually changes are counted (lower-casing an all-lowercase
+    prompt proves nothing)."""
+    base = list(clf.predict(texts))
+    rng = random.Random(11)
+    out = {}
+    for kind in kinds:
+        changed = [(i, perturb(t, kind, rng)) for i, t in enumerate(texts)]
+        changed = [(i, p) for i, p in changed if p != texts[i]]
+        if not changed:
+            continue
+        preds = clf.predict([p for _, p in changed])
+        same = sum(pred == base[i] for (i, _), pred in zip(changed, preds, strict=True))
+        out[kind] = round(same / len(changed), 4)
+        out[f"{kind}_n"] = len(changed)
+    return out

@@ -19,6 +19,7 @@ from router import __version__
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "train",
+    "eval",
     "build_data",
     "fake_gemini",
 )

@@ -1,0 +1,93 @@
+"""Classifier speed on one core: per-prompt latency, long prompts, batch throughput, model load.
+
+    python bench/classifier_speed.py [--model-path DIR] [--json]
+
+Prints medians and p99s measured in this one run. Targets (issue 2): a prompt of <= 2,000
+characters in <= 0.3 ms median and <= 1 ms p99; a 100,000-character prompt in <= 5 ms; model load
+<= 1 s. Timing is not asserted anywhere: shared machines make timed tests flaky.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from classifier import TierClassifier  # noqa: E402
+from classifier._corpus import read_jsonl  # noqa: E402
+from router.paths import data_dir  # noqa: E402
+
+
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = np.asarray(seconds) * 1e3
+    return {"median_ms": round(float(np.median(ms)), 4), "p99_ms": round(float(np.percentile(ms, 99)), 4)}
+
+
+def _time_each(clf: TierClassifier, texts: list[str], repeat: int = 1) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        for text in texts:
+            start = time.perf_counter()
+            clf.predict([text])
+            out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-path", type=Path, default=None)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    load_times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        clf = TierClassifier.load(args.model_path)
+        load_times.append(time.perf_counter() - start)
+
+    rows = list(read_jsonl(data_dir() / "corpus" / "test.jsonl.gz"))
+    rng = random.Random(0)
+    texts = [r["text"] for r in rows if len(r["text"]) <= 2000]
+    sample = rng.sample(texts, 3000)
+    long_texts = [r["text"] for r in rows if len(r["text"]) >= 400]
+    exactly_2000 = [(t * (2000 // len(t) + 1))[:2000] for t in rng.choices(long_texts, k=500)]
+    huge = [(t * (100_000 // len(t) + 1))[:100_000] for t in rng.sample(long_texts, 50)]
+
+    _time_each(clf, sample[:300])  # warm-up
+    batch = rng.sample(texts, 5000)
+    start = time.perf_counter()
+    clf.predict(batch)
+    batch_seconds = time.perf_counter() - start
+
+    figures = {
+        "test_prompts_le_2000_chars": {
+            "n": len(sample),
+            "median_chars": int(np.median([len(t) for t in sample])),
+            **_percentiles(_time_each(clf, sample)),
+        },
+        "prompts_of_2000_chars": {"n": len(exactly_2000), **_percentiles(_time_each(clf, exactly_2000))},
+        "prompts_of_100000_chars": {"n": len(huge), **_percentiles(_time_each(clf, huge))},
+        "batch_throughput_prompts_per_s": round(len(batch) / batch_seconds),
+        "model_load": {"median_s": round(float(np.median(load_times)), 4), "max_s": round(max(load_times), 4)},
+        "cores": 1,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    for name, value in figures.items():
+        print(f"{name:32s} {value}")
+
+
+if __name__ == "__main__":
+    main()
