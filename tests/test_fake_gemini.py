@@ -829,6 +829,8 @@ _APP = create_app(FakeGeminiOptions(record_limit=0))
 _FUNCTIONS = st.sampled_from(["get_weather", "lookup"])
 _PART = st.one_of(
     st.builds(lambda t: {"text": t}, st.text(max_size=200)),
+    # a lone surrogate is a valid JSON escape but not valid UTF-8
+    st.builds(lambda a, b: {"text": f"{a}\ud800{b}"}, st.text(max_size=20), st.text(max_size=20)),
     st.just({"inlineData": {"mimeType": "image/png", "data": "AAAA"}}),
     st.builds(lambda n, r: {"functionResponse": {"name": n, "response": r}}, _FUNCTIONS, _JSON),
 )

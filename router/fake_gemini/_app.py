@@ -292,7 +292,7 @@ class FakeGeminiApp:
         for i, chunk in enumerate(chunks[:stop]):
             if pause and i:
                 await asyncio.sleep(pause)
-            data = json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
+            data = json.dumps(chunk, separators=(",", ":"))
             await send(
                 {
                     "type": "http.response.body",
@@ -440,7 +440,8 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 async def _send_json(send: Send, status: int, payload: Any, *, cut: bool = False) -> int:
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII escapes keep any text safe, lone surrogates from a client's JSON included
+    data = json.dumps(payload, separators=(",", ":")).encode()
     if cut:  # half the body, then return without finishing it: the connection drops
         await send({"type": "http.response.start", "status": status, "headers": _JSON})
         half = data[: len(data) // 2]

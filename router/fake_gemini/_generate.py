@@ -197,26 +197,28 @@ def answer(info: ModelInfo, req: GenerateRequest, thinking: Thinking) -> Answer:
             f"[fake-gemini] Stand-in thought summary ({thoughts} thinking tokens, {label}): "
             "no reasoning took place; this part only shows where thought summaries appear."
         )
+    room = limit - thoughts
     call_name = _chosen_function(req)
     if call_name is not None:
         schema = next(f.schema for f in req.functions if f.name == call_name)
         args = instance(schema) if schema else {}
         call = {"name": call_name, "args": args if isinstance(args, dict) else {}}
+        spent = _tokens(json.dumps(call))
+        fits = spent <= room  # a call that does not fit is not sent at all
         return Answer(
             model=info.id,
             thought=thought,
-            text=None,
-            function_call=call,
+            text=None if fits else "",
+            function_call=call if fits else None,
             signature=signature,
-            finish_reason="STOP",
+            finish_reason="STOP" if fits else "MAX_TOKENS",
             prompt_tokens=req.prompt_tokens,
             media_tokens=req.media_tokens,
-            candidates_tokens=_tokens(json.dumps(call)),
+            candidates_tokens=spent if fits else 0,
             thoughts_tokens=thoughts,
         )
     text = _text(info.id, label, req, key, score)
     finish = "STOP"
-    room = limit - thoughts
     if _tokens(text) > room:
         text = text[: room * 4]
         finish = "MAX_TOKENS"
