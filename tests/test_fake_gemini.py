@@ -927,3 +927,28 @@ def test_any_body_gets_200_or_400(body: Any, model: str, action: str) -> None:
         and "text" in parts[-1]
     ):
         json.loads(parts[-1]["text"])
+
+
+def test_count_tokens_forms_and_pagination(fake: Any) -> None:
+    base = f"{fake.url}/v1beta/models"
+    contents = [{"parts": [{"text": "x" * 40}, {"inlineData": {"mimeType": "image/png", "data": "AA"}}]}]
+    plain = httpx.post(f"{base}/gemini-2.5-flash:countTokens", json={"contents": contents})
+    assert plain.json() == {
+        "totalTokens": 10 + 258,
+        "promptTokensDetails": [
+            {"modality": "TEXT", "tokenCount": 10},
+            {"modality": "IMAGE", "tokenCount": 258},
+        ],
+    }
+    request = {"model": "models/gemini-2.5-flash", "contents": contents}
+    wrapped = httpx.post(f"{base}/gemini-2.5-flash:countTokens", json={"generateContentRequest": request})
+    assert wrapped.json()["totalTokens"] == 268
+    first = httpx.get(base, params={"pageSize": 4, "key": "k"}).json()
+    assert len(first["models"]) == 4 and first["nextPageToken"]
+    rest = httpx.get(base, params={"pageSize": 100, "pageToken": first["nextPageToken"]}).json()
+    assert "nextPageToken" not in rest
+    assert len(first["models"]) + len(rest["models"]) == len(Catalog.load().models)
+    assert httpx.get(base, params={"pageToken": "bogus"}).status_code == 400
+    assert fake.requests[-1]["query"] == {"pageToken": "bogus"}
+    assert fake.requests[-3]["has_api_key"] is True  # ?key= counts as a key, is not recorded
+    assert fake.requests[-3]["query"] == {"pageSize": "4"}

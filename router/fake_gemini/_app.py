@@ -137,7 +137,7 @@ class FakeGeminiApp:
             entry = {
                 "method": method,
                 "path": path,
-                "query": query,
+                "query": {k: v for k, v in query.items() if k != "key"},  # no API keys
                 "headers": {k: v for k, v in headers.items() if k not in _SECRET_HEADERS},
                 "has_api_key": "x-goog-api-key" in headers or "key" in query,
                 "body": None,
