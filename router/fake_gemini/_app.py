@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,29 +20,28 @@ from router.catalog import Catalog, ModelInfo, Thinking, validate_thinking
 from router.errors import InvalidRequest, NotFound, PayloadTooLarge, RouterError, UnknownModel
 from router.fake_gemini._faults import (
     ERROR_MESSAGES,
-    ERROR_STATUSES,
     Fault,
     FaultBook,
     FaultSpecError,
     Outcome,
+    faults_from_body,
 )
 from router.fake_gemini._generate import answer, response_body, stream_bodies
 from router.fake_gemini._request import count_tokens, load_json, parse_generate
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from router.fake_gemini._wire import (
+    Receive,
+    Scope,
+    Send,
+    error_body,
+    loose_body,
+    read_body,
+    recording_status,
+    send_json,
+    send_sse,
+)
 
 _VERSIONS = frozenset(("v1", "v1beta", "v1alpha"))
-_MAX_BODY = 64 * 1024 * 1024
 _SECRET_HEADERS = frozenset(("x-goog-api-key", "authorization", "cookie", "proxy-authorization"))
-_JSON = [(b"content-type", b"application/json; charset=UTF-8"), (b"x-fake-gemini", b"stand-in")]
-_SSE = [
-    (b"content-type", b"text/event-stream"),
-    (b"cache-control", b"no-cache"),
-    (b"x-fake-gemini", b"stand-in"),
-]
 _GENERATION_METHODS = frozenset(("generateContent", "streamGenerateContent", "countTokens"))
 
 
@@ -120,10 +117,10 @@ class FakeGeminiApp:
         path: str = scope["path"]
         method: str = scope["method"]
         try:
-            body = await _read_body(receive)
+            body = await read_body(receive)
         except PayloadTooLarge as exc:
-            error = _error_body(exc.http_status, exc.message, exc.status)
-            await _send_json(send, exc.http_status, error)
+            error = error_body(exc.http_status, exc.message, exc.status)
+            await send_json(send, exc.http_status, error)
             return
         if body is None:  # the client went away
             return
@@ -144,7 +141,7 @@ class FakeGeminiApp:
                 "status": None,
             }
             self.requests.append(entry)
-            send = _recording_status(send, entry)
+            send = recording_status(send, entry)
         await self._api(path, method, body, headers, query, entry, send)
 
     async def _api(
@@ -170,7 +167,7 @@ class FakeGeminiApp:
         except InvalidRequest as exc:  # answered after the faults, as the API would
             malformed = exc
         if entry is not None:
-            entry["body"] = data or (_loose_body(body) if malformed else None)
+            entry["body"] = data or (loose_body(body) if malformed else None)
         try:
             if version not in _VERSIONS:
                 raise NotFound(f"The requested URL {path} was not found on this server.")
@@ -201,19 +198,21 @@ class FakeGeminiApp:
             else:
                 raise NotFound(f"The requested URL {path} was not found on this server.")
         except _InjectedError as exc:
-            return await _send_json(send, exc.code, _error_body(exc.code, ERROR_MESSAGES[exc.code]))
+            return await send_json(send, exc.code, error_body(exc.code, ERROR_MESSAGES[exc.code]))
         except RouterError as exc:
             code = exc.http_status
-            return await _send_json(send, code, _error_body(code, exc.message, exc.status))
+            return await send_json(send, code, error_body(code, exc.message, exc.status))
         cut = outcome is not None and outcome.kind == "cut"
         if action == "streamGenerateContent":
             chunks = stream_bodies(payload, self._response_id())
             if query.get("alt") != "sse":  # without alt=sse the API streams one JSON array
-                return await _send_json(send, 200, chunks, cut=cut)
-            return await self._send_sse(send, chunks, cut, outcome.code if cut and outcome else 0)
+                return await send_json(send, 200, chunks, cut=cut)
+            code = outcome.code if cut and outcome else 0
+            pause = self.options.chunk_delay_ms
+            return await send_sse(send, chunks, pause_ms=pause, cut=cut, code=code)
         if action == "generateContent":
             payload = response_body(payload, self._response_id())
-        return await _send_json(send, 200, payload, cut=cut)
+        return await send_json(send, 200, payload, cut=cut)
 
     # --- endpoints ----------------------------------------------------------------------------
 
@@ -285,35 +284,6 @@ class FakeGeminiApp:
     def _response_id(self) -> str:
         return f"fake-{self._id_prefix}-{next(self._ids):08x}"
 
-    async def _send_sse(self, send: Send, chunks: list[Any], cut: bool, code: int) -> int:
-        await send({"type": "http.response.start", "status": 200, "headers": _SSE})
-        stop = len(chunks) // 2 if cut else len(chunks)
-        pause = self.options.chunk_delay_ms / 1000
-        for i, chunk in enumerate(chunks[:stop]):
-            if pause and i:
-                await asyncio.sleep(pause)
-            data = json.dumps(chunk, separators=(",", ":"))
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": b"data: " + data.encode() + b"\r\n\r\n",
-                    "more_body": True,
-                }
-            )
-        if cut and not code:
-            return 200  # return without finishing the body: the server drops the connection
-        if cut:
-            error = json.dumps(_error_body(code, ERROR_MESSAGES[code]), separators=(",", ":"))
-            await send(
-                {
-                    "type": "http.response.body",
-                    "body": b"data: " + error.encode() + b"\r\n\r\n",
-                    "more_body": True,
-                }
-            )
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return 200
-
     # --- admin --------------------------------------------------------------------------------
 
     async def _admin(self, path: str, method: str, body: bytes, send: Send) -> None:
@@ -333,7 +303,7 @@ class FakeGeminiApp:
             elif route == ("GET", "/_fake/faults"):
                 payload = {"faults": self.faults.describe()}
             elif route == ("POST", "/_fake/faults"):
-                self.faults.add(_faults_from_body(body))
+                self.faults.add(faults_from_body(body))
                 payload = {"faults": self.faults.describe()}
             elif route == ("DELETE", "/_fake/faults"):
                 self.faults.clear()
@@ -344,32 +314,17 @@ class FakeGeminiApp:
             else:
                 raise NotFound(f"No admin route {method} {path}.")
         except RouterError as exc:
-            await _send_json(send, exc.http_status, _error_body(exc.http_status, exc.message))
+            await send_json(send, exc.http_status, error_body(exc.http_status, exc.message))
             return
         except FaultSpecError as exc:
-            await _send_json(send, 400, _error_body(400, str(exc)))
+            await send_json(send, 400, error_body(400, str(exc)))
             return
-        await _send_json(send, 200, payload)
+        await send_json(send, 200, payload)
 
 
 class _PermissionDenied(RouterError):
     http_status = 403
     status = "PERMISSION_DENIED"
-
-
-def _faults_from_body(body: bytes) -> list[Fault]:
-    from router.fake_gemini._faults import fault_from_json
-
-    try:
-        raw = json.loads(body) if body.strip() else None
-    except ValueError:
-        raise FaultSpecError("the body must be JSON: a rule or a list of rules") from None
-    if isinstance(raw, dict) and "faults" in raw:
-        raw = raw["faults"]
-    rules = raw if isinstance(raw, list) else [raw]
-    if raw is None or not rules:
-        raise FaultSpecError("no fault rule given")
-    return [fault for rule in rules for fault in fault_from_json(rule)]
 
 
 def _model_json(info: ModelInfo) -> dict[str, Any]:
@@ -389,68 +344,6 @@ def _model_json(info: ModelInfo) -> dict[str, Any]:
         "topK": 64,
         "thinking": True,
     }
-
-
-def _error_body(code: int, message: str, status: str | None = None) -> dict[str, Any]:
-    status = status or ERROR_STATUSES.get(code, "INTERNAL")
-    error: dict[str, Any] = {"code": code, "message": message, "status": status}
-    if code == 429:
-        error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]
-    return {"error": error}
-
-
-def _loose_body(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body[:10_000].decode("utf-8", "replace")
-
-
-def _recording_status(send: Send, entry: dict[str, Any]) -> Send:
-    """Wrap ``send`` to note the status in ``entry`` before the client can see the response."""
-
-    async def recording_send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            entry["status"] = message["status"]
-        await send(message)
-
-    return recording_send
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        return None
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    parts = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > _MAX_BODY:
-            raise PayloadTooLarge(f"Request payload size exceeds the limit: {_MAX_BODY} bytes.")
-        parts.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(parts)
-
-
-async def _send_json(send: Send, status: int, payload: Any, *, cut: bool = False) -> int:
-    # ASCII escapes keep any text safe, lone surrogates from a client's JSON included
-    data = json.dumps(payload, separators=(",", ":")).encode()
-    if cut:  # half the body, then return without finishing it: the connection drops
-        await send({"type": "http.response.start", "status": status, "headers": _JSON})
-        half = data[: len(data) // 2]
-        await send({"type": "http.response.body", "body": half, "more_body": True})
-        return status
-    headers = [*_JSON, (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
-    return status
 
 
 def create_app(options: FakeGeminiOptions | None = None) -> FakeGeminiApp:

@@ -7,6 +7,7 @@ the ``x-fake-fault`` request header and from ``POST /_fake/faults``.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -186,6 +187,20 @@ def fault_from_json(raw: Any) -> tuple[Fault, ...]:
         )
         for f in items
     )
+
+
+def faults_from_body(body: bytes) -> list[Fault]:
+    """Read ``POST /_fake/faults``: a rule, a list of rules or ``{"faults": [...]}``."""
+    try:
+        raw = json.loads(body) if body.strip() else None
+    except ValueError:
+        raise FaultSpecError("the body must be JSON: a rule or a list of rules") from None
+    if isinstance(raw, dict) and "faults" in raw:
+        raw = raw["faults"]
+    rules = raw if isinstance(raw, list) else [raw]
+    if raw is None or not rules:
+        raise FaultSpecError("no fault rule given")
+    return [fault for rule in rules for fault in fault_from_json(rule)]
 
 
 @dataclass(slots=True)
