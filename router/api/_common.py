@@ -1,0 +1,145 @@
+"""Helpers shared by the API modules: reading JSON bodies, error bodies, per-request records."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request
+
+from router.errors import InvalidRequest, RouterError
+from router.routing import Decision, new_request_id
+
+log = logging.getLogger("budget_router.requests")
+
+#: Paths answered in OpenAI's error shape instead of Gemini's.
+OPENAI_PREFIX = "/v1/chat/"
+_OPENAI_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    413: "invalid_request_error",
+}
+
+
+def request_id(request: Request) -> str:
+    """The request's id, made on first use (errors raised before a handler ran get one too)."""
+    rid = getattr(request.state, "request_id", None)
+    if rid is None:
+        rid = request.state.request_id = new_request_id()
+    return rid
+
+
+def error_body(path: str, status: int, status_text: str, message: str) -> dict[str, Any]:
+    """Gemini's ``{"error": {"code", "message", "status"}}``, or OpenAI's shape on its route."""
+    if path.startswith(OPENAI_PREFIX):
+        kind = _OPENAI_TYPES.get(status, "rate_limit_error" if status == 429 else "api_error")
+        return {"error": {"message": message, "type": kind, "param": None, "code": status_text.lower()}}
+    return {"error": {"code": status, "message": message, "status": status_text}}
+
+
+def error_for(path: str, exc: RouterError, rid: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, body and headers answering ``exc``; the message names the request id."""
+    headers = {"x-router-request-id": rid}
+    retry_after = getattr(exc, "retry_after_s", None)
+    if exc.http_status == 429:
+        headers["retry-after"] = str(max(1, round(retry_after or 1)))
+    message = f"{exc.message} (request id {rid})"
+    return exc.http_status, error_body(path, exc.http_status, exc.status, message), headers
+
+
+def sse_error(path: str, exc: RouterError, rid: str) -> bytes:
+    """An in-stream error event: ``data: {"error": {...}}``."""
+    _, body, _ = error_for(path, exc, rid)
+    return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\r\n\r\n"
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON. Size is bounded by :class:`router.app.BodyLimit`;
+    invalid UTF-8 and malformed JSON are the client's mistake (400)."""
+    body = await request.body()
+    if not body.strip():
+        raise InvalidRequest("The request body is empty; expected a JSON object.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(
+            f"The request body is not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})."
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"Invalid JSON payload received: {exc.msg} at line {exc.lineno} column {exc.colno}."
+        ) from None
+    except RecursionError:
+        raise InvalidRequest("Invalid JSON payload received: nested too deeply.") from None
+
+
+def expect_object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"Invalid value at '{where}': expected a JSON object, got {kind_of(value)}.")
+    return value
+
+
+def kind_of(value: Any) -> str:
+    """How a JSON value is described in error messages ("a string", "an array", ...)."""
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}.get(
+        type(value), "an object"
+    )
+
+
+def parse_float_header(headers: Mapping[str, str], name: str) -> float | None:
+    raw = headers.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidRequest(f"header {name}: expected a number, got {raw!r}") from None
+
+
+def record(
+    request: Request,
+    endpoint: str,
+    decision: Decision | None,
+    *,
+    model: str | None = None,
+    status: int = 200,
+    usage: Mapping[str, int] | None = None,
+    cost_usd: float | None = None,
+    attempts: int = 0,
+    error: str | None = None,
+) -> None:
+    """Count one answered request in the metrics and write its log line."""
+    state = request.app.state
+    tier = decision.tier if decision else "none"
+    model = model or (decision.model if decision else "none")
+    metrics = state.metrics
+    metrics.requests.labels(endpoint, tier, model, str(status)).inc()
+    if usage:
+        metrics.add_usage(model, dict(usage), cost_usd or 0.0)
+    if log.isEnabledFor(logging.INFO):
+        started = getattr(request.state, "started", None)
+        elapsed = f"{(time.perf_counter() - started) * 1000:.1f}" if started else "-"
+        log.info(
+            "request_id=%s endpoint=%s status=%s tier=%s model=%s thinking=%s overrides=%s attempts=%s "
+            "latency_ms=%s usage=%s cost_usd=%s error=%s",
+            request_id(request),
+            endpoint,
+            status,
+            tier,
+            model,
+            decision.thinking.header() if decision else "-",
+            ",".join(decision.overrides) if decision and decision.overrides else "-",
+            attempts,
+            elapsed,
+            dict(usage) if usage else "-",
+            f"{cost_usd:.6f}" if cost_usd is not None else "-",
+            error or "-",
+        )

@@ -1,0 +1,91 @@
+"""FastAPI dependencies as ``Annotated`` aliases: what a handler needs from ``app.state``.
+
+Every dependency is ``async def`` so FastAPI calls it on the event loop (a plain ``def`` would
+be sent to the thread pool, which costs more than the work it does here).
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from router.catalog import Catalog
+from router.errors import ModelNotLoaded, Unauthenticated, UpstreamNotConfigured
+from router.metrics import Metrics
+from router.routing import RoutingEngine
+from router.settings import Settings
+from router.upstream import Upstream
+
+from ._common import request_id
+
+NOT_CONFIGURED = (
+    "No upstream is configured, so this router can only answer POST /v1/route. Set GEMINI_API_KEY "
+    "(or GOOGLE_API_KEY) to call Gemini, or point the router at a Gemini-compatible server with "
+    "--upstream-url URL / BUDGET_ROUTER_UPSTREAM_URL (for an offline demo: budget-router serve "
+    "--with-fake-gemini)."
+)
+
+
+async def get_request_id(request: Request) -> str:
+    request.state.started = time.perf_counter()
+    return request_id(request)
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+async def get_engine(request: Request) -> RoutingEngine:
+    engine: RoutingEngine | None = request.app.state.engine
+    if engine is None:
+        raise ModelNotLoaded(f"The tier classifier is not loaded: {request.app.state.load_error}")
+    return engine
+
+
+async def get_upstream(request: Request) -> Upstream:
+    upstream: Upstream | None = request.app.state.upstream
+    if upstream is None:
+        raise UpstreamNotConfigured(NOT_CONFIGURED)
+    return upstream
+
+
+async def authorize(request: Request) -> None:
+    """Check the client's key when ``api_keys`` is set: ``x-goog-api-key``, ``?key=`` or a
+    bearer token (what the google-genai and OpenAI SDKs send)."""
+    keys = request.app.state.settings.api_keys
+    if not keys:
+        return
+    given = request.headers.get("x-goog-api-key") or request.query_params.get("key")
+    if given is None:
+        auth = request.headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            given = auth[7:].strip()
+    if not given:
+        raise Unauthenticated(
+            "Missing API key: send it as the x-goog-api-key header, the key query parameter or a bearer token."
+        )
+    if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+        raise Unauthenticated("API key not valid for this router.")
+
+
+RequestId = Annotated[str, Depends(get_request_id)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+Engine = Annotated[RoutingEngine, Depends(get_engine)]
+UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
+Authorized = Annotated[None, Depends(authorize)]

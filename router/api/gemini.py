@@ -1,0 +1,280 @@
+"""The Gemini-native proxy: ``/{v1,v1beta}/models/{model}:generateContent`` and friends.
+
+``model`` ``auto`` is routed; a real model id passes through with the client's own thinking
+setting (validated against the catalog, 400 when the model would reject it) and is flagged as an
+override. Bodies are forwarded as the client sent them except for what the router sets (see
+:func:`router.upstream.request_for`), and Gemini's answers come back unchanged, with the routing
+headers added. Routing overrides travel in headers: ``x-router-tier`` and
+``x-router-max-cost-usd``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from router.catalog import Catalog, ModelInfo, Thinking
+from router.errors import InvalidRequest, NotFound, RouterError
+from router.routing import Decision, Overrides, RoutingEngine, estimate_prompt_tokens, prompt_text
+from router.upstream import Stream, Upstream, cost_of, usage_of
+
+from ._common import expect_object, kind_of, parse_float_header, read_json, record, sse_error
+from .deps import Authorized, CatalogDep, Engine, RequestId, UpstreamDep
+
+router = APIRouter(tags=["gemini"])
+
+AUTO = "auto"
+VERSIONS = frozenset(("v1", "v1beta"))
+ACTIONS = ("generateContent", "streamGenerateContent", "countTokens")
+_CONFIG_KEYS = ("generationConfig", "generation_config")
+_THINKING_KEYS = ("thinkingConfig", "thinking_config")
+
+
+def _version(version: str) -> str:
+    if version not in VERSIONS:
+        raise NotFound(f"Unknown API version {version!r}; this router serves v1 and v1beta.")
+    return version
+
+
+def _get(obj: dict[str, Any], camel: str, snake: str) -> Any:
+    value = obj.get(camel)
+    return obj.get(snake) if value is None else value
+
+
+def check_contents(contents: Any) -> None:
+    """The structural checks Gemini makes on ``contents`` (400 with the offending path)."""
+    if contents is None or contents == []:
+        raise InvalidRequest("* GenerateContentRequest.contents: contents is not specified (it must be non-empty).")
+    if not isinstance(contents, list):
+        raise InvalidRequest(
+            f"Invalid value at 'contents': expected an array of Content objects, got {kind_of(contents)}."
+        )
+    for i, content in enumerate(contents):
+        expect_object(content, f"contents[{i}]")
+        role = content.get("role")
+        if role is not None and not isinstance(role, str):
+            raise InvalidRequest(f"Invalid value at 'contents[{i}].role': expected a string, got {kind_of(role)}.")
+        parts = content.get("parts")
+        if not isinstance(parts, list) or not parts:
+            raise InvalidRequest(f"* GenerateContentRequest.contents[{i}].parts: must be a non-empty array of Parts.")
+        for j, part in enumerate(parts):
+            expect_object(part, f"contents[{i}].parts[{j}]")
+            text = part.get("text")
+            if text is not None and not isinstance(text, str):
+                raise InvalidRequest(
+                    f"Invalid value at 'contents[{i}].parts[{j}].text': expected a string, got {kind_of(text)}."
+                )
+
+
+def read_generate(body: Any) -> tuple[dict[str, Any], Thinking | None, int | None]:
+    """Validate a generateContent body; return it with the client's thinking and output cap."""
+    body = expect_object(body, "request")
+    check_contents(body.get("contents"))
+    for camel, snake in (("systemInstruction", "system_instruction"), ("toolConfig", "tool_config")):
+        value = _get(body, camel, snake)
+        if value is not None:
+            expect_object(value, camel)
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise InvalidRequest(f"Invalid value at 'tools': expected an array, got {kind_of(tools)}.")
+    config = _get(body, *_CONFIG_KEYS)
+    if config is None:
+        return body, None, None
+    config = expect_object(config, "generationConfig")
+    raw_thinking = _get(config, *_THINKING_KEYS)
+    thinking = None
+    if raw_thinking is not None:
+        thinking = Thinking.from_config(expect_object(raw_thinking, "generationConfig.thinkingConfig"))
+    cap = _get(config, "maxOutputTokens", "max_output_tokens")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        raise InvalidRequest(
+            f"Invalid value at 'generationConfig.maxOutputTokens' ({cap!r}): expected a positive integer."
+        )
+    return body, thinking, cap
+
+
+def decide(
+    engine: RoutingEngine,
+    request: Request,
+    model: str,
+    body: dict[str, Any],
+    thinking: Thinking | None,
+    cap: int | None,
+    rid: str,
+) -> Decision:
+    """Route (``auto``) or pass through (a model id) one Gemini request."""
+    headers = request.headers
+    tier = headers.get("x-router-tier")
+    overrides = Overrides(
+        tier=tier.strip().lower() if tier else None,
+        model=None if model == AUTO else model,
+        thinking=thinking,
+        max_output_tokens=cap,
+        max_cost_usd=parse_float_header(headers, "x-router-max-cost-usd"),
+    )
+    text = prompt_text(body.get("contents"), engine.max_prompt_chars)
+    return engine.decide(text, prompt_tokens=estimate_prompt_tokens(body), overrides=overrides, request_id=rid)
+
+
+def _split(target: str) -> tuple[str, str]:
+    model, sep, action = target.partition(":")
+    model = model.strip()
+    if not sep or action not in ACTIONS or not model:
+        raise NotFound(
+            f"No route for models/{target}: expected models/MODEL:ACTION with ACTION one of {', '.join(ACTIONS)}."
+        )
+    return model, action
+
+
+@router.post("/{version}/models/{target}", summary="generateContent, streamGenerateContent, countTokens")
+async def call_model(
+    version: str,
+    target: str,
+    request: Request,
+    rid: RequestId,
+    _: Authorized,
+    engine: Engine,
+    upstream: UpstreamDep,
+) -> Response:
+    """Gemini's model methods. ``target`` is ``MODEL:ACTION``; MODEL ``auto`` is routed."""
+    version = _version(version)
+    model, action = _split(target)
+    request.state.endpoint = action
+    raw = await read_json(request)
+    if action == "countTokens":
+        return await _count_tokens(request, engine, upstream, version, model, raw, rid)
+    body, thinking, cap = read_generate(raw)
+    decision = request.state.decision = decide(engine, request, model, body, thinking, cap, rid)
+    if action == "streamGenerateContent":
+        return await _stream(request, upstream, version, body, decision)
+    served = await upstream.generate(version, decision.routes, body)
+    usage = usage_of(served.data)
+    cost = cost_of(upstream.catalog, served.route.model, usage).usd if usage else None
+    record(
+        request,
+        "generateContent",
+        decision,
+        model=served.route.model,
+        usage=usage,
+        cost_usd=cost,
+        attempts=served.attempts,
+    )
+    return Response(served.body, media_type="application/json", headers=decision.headers(served.route, cost))
+
+
+async def _count_tokens(
+    request: Request, engine: RoutingEngine, upstream: Upstream, version: str, model: str, raw: Any, rid: str
+) -> Response:
+    body = expect_object(raw, "request")
+    inner = _get(body, "generateContentRequest", "generate_content_request")
+    source = expect_object(inner, "generateContentRequest") if inner is not None else body
+    check_contents(source.get("contents"))
+    decision = request.state.decision = decide(engine, request, model, source, None, None, rid)
+    served = await upstream.count_tokens(version, decision.routes, body)
+    record(request, "countTokens", decision, model=served.route.model, attempts=served.attempts)
+    return Response(served.body, media_type="application/json", headers=decision.headers(served.route, 0.0))
+
+
+async def _stream(
+    request: Request, upstream: Upstream, version: str, body: dict[str, Any], decision: Decision
+) -> Response:
+    stream = await upstream.stream(version, decision.routes, body)
+    sse = request.query_params.get("alt") == "sse"
+    return StreamingResponse(
+        _events(request, upstream, stream, decision, sse),
+        media_type="text/event-stream" if sse else "application/json",
+        headers=decision.headers(stream.route),
+    )
+
+
+async def _events(
+    request: Request, upstream: Upstream, stream: Stream, decision: Decision, sse: bool
+) -> AsyncIterator[bytes]:
+    """SSE events (``data: {json}``) or, without ``alt=sse``, one JSON array, written as chunks arrive."""
+    error: RouterError | None = None
+    first = True
+    try:
+        if not sse:
+            yield b"["
+        async for text in stream:
+            if sse:
+                yield b"data: " + text.encode() + b"\r\n\r\n"
+            else:
+                yield (b"" if first else b",\r\n") + text.encode()
+            first = False
+    except RouterError as exc:
+        error = exc
+        if sse:
+            yield sse_error(request.url.path, exc, decision.request_id)
+        else:
+            payload = sse_error(request.url.path, exc, decision.request_id)[6:-4]
+            yield (b"" if first else b",\r\n") + payload
+    finally:
+        await stream.aclose()
+        usage = stream.usage
+        cost = cost_of(upstream.catalog, stream.route.model, usage).usd if usage else None
+        record(
+            request,
+            "streamGenerateContent",
+            decision,
+            model=stream.route.model,
+            usage=usage,
+            cost_usd=cost,
+            attempts=stream.attempts,
+            error=type(error).__name__ if error else None,
+        )
+    if not sse:
+        yield b"]"
+
+
+# --- models list / get (answered from the catalog) ---------------------------------------------
+
+
+def model_json(info: ModelInfo) -> dict[str, Any]:
+    return {
+        "name": f"models/{info.id}",
+        "baseModelId": info.id,
+        "version": "001",
+        "displayName": info.display_name,
+        "description": info.note or info.display_name,
+        "inputTokenLimit": info.context_window or 1_048_576,
+        "outputTokenLimit": info.max_output_tokens or 65_536,
+        "supportedGenerationMethods": ["generateContent", "streamGenerateContent", "countTokens"],
+        "thinking": True,
+    }
+
+
+def auto_json(catalog: Catalog) -> dict[str, Any]:
+    return {
+        "name": f"models/{AUTO}",
+        "baseModelId": AUTO,
+        "version": "budget-router",
+        "displayName": "budget-router: routed per request",
+        "description": "Picks a model and thinking setting per request from the prompt's complexity.",
+        "inputTokenLimit": min((m.context_window or 1_048_576) for m in catalog.models.values()),
+        "outputTokenLimit": 65_536,
+        "supportedGenerationMethods": ["generateContent", "streamGenerateContent", "countTokens"],
+        "thinking": True,
+    }
+
+
+def _json(payload: Any) -> Response:
+    return Response(json.dumps(payload, separators=(",", ":")).encode(), media_type="application/json")
+
+
+@router.get("/{version}/models", summary="List models (auto and the catalog's)")
+async def list_models(version: str, catalog: CatalogDep, _: Authorized) -> Response:
+    _version(version)
+    return _json({"models": [auto_json(catalog), *(model_json(m) for m in catalog.models.values())]})
+
+
+@router.get("/{version}/models/{model}", summary="Get one model")
+async def get_model(version: str, model: str, catalog: CatalogDep, _: Authorized) -> Response:
+    _version(version)
+    if model == AUTO:
+        return _json(auto_json(catalog))
+    return _json(model_json(catalog.get(model)))

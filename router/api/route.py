@@ -1,0 +1,98 @@
+"""``POST /v1/route``: the routing decision alone, with no upstream call."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from router.catalog import Thinking
+from router.routing import Overrides, estimate_prompt_tokens, prompt_text
+
+from ._common import record
+from .deps import Authorized, Engine, RequestId
+
+router = APIRouter(tags=["routing"])
+
+
+class ThinkingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    budget: int | None = None
+    level: str | None = None
+
+
+class RouteRequest(BaseModel):
+    """A prompt (or a Gemini request's ``contents``) and optional overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str | None = Field(default=None, description="the prompt text")
+    contents: list[dict[str, Any]] | None = Field(
+        default=None, description="a Gemini request's contents; the newest user turn is read"
+    )
+    tier: Literal["light", "intermediate", "advanced"] | None = Field(default=None, description="force a tier")
+    model: str | None = Field(default=None, description="force a model (the tier is still predicted)")
+    thinking: ThinkingIn | None = Field(default=None, description="force a thinking setting")
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0, description="cap on the most the request may cost")
+
+    @model_validator(mode="after")
+    def _one_prompt(self) -> RouteRequest:
+        if (self.prompt is None) == (self.contents is None):
+            raise ValueError("give exactly one of 'prompt' and 'contents'")
+        if self.contents is not None and not self.contents:
+            raise ValueError("'contents' must not be empty")
+        return self
+
+
+class FallbackOut(BaseModel):
+    model: str
+    thinking: dict[str, Any]
+
+
+class RouteDecision(BaseModel):
+    """What ``/v1/route`` answers (also ``budget-router route --json``)."""
+
+    request_id: str
+    tier: str
+    probabilities: dict[str, float]
+    score: float
+    model: str
+    thinking: dict[str, Any]
+    max_output_tokens: int | None
+    fallbacks: list[FallbackOut]
+    estimated_prompt_tokens: int
+    estimated_cost_usd: float
+    cost_verified: bool
+    classifier_version: str
+    overrides: list[str]
+    warnings: list[str]
+
+
+@router.post("/v1/route", responses={200: {"model": RouteDecision}}, summary="Decide a route, call nothing")
+async def route(payload: RouteRequest, request: Request, engine: Engine, rid: RequestId, _: Authorized) -> Response:
+    """Classify the prompt and return the tier, per-tier probabilities, model, thinking setting,
+    estimated cost and classifier version. Routing headers are set as on proxied answers."""
+    thinking = None
+    if payload.thinking is not None:
+        thinking = Thinking(budget=payload.thinking.budget, level=payload.thinking.level)
+    overrides = Overrides(
+        tier=payload.tier,
+        model=payload.model,
+        thinking=thinking,
+        max_output_tokens=payload.max_output_tokens,
+        max_cost_usd=payload.max_cost_usd,
+    )
+    if payload.prompt is not None:
+        text = payload.prompt
+        tokens = estimate_prompt_tokens({"contents": [{"parts": [{"text": payload.prompt}]}]})
+    else:
+        text = prompt_text(payload.contents, engine.max_prompt_chars)
+        tokens = estimate_prompt_tokens({"contents": payload.contents})
+    decision = engine.decide(text, prompt_tokens=tokens, overrides=overrides, request_id=rid)
+    record(request, "route", decision)
+    body = json.dumps(decision.to_json(), separators=(",", ":")).encode()
+    return Response(body, media_type="application/json", headers=decision.headers())

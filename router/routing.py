@@ -1,0 +1,424 @@
+"""The routing decision: prompt text -> tier -> model, thinking setting, output cap and fallbacks.
+
+Every endpoint (``/v1/route``, the Gemini-native proxy, the OpenAI-compatible route) and the
+``budget-router route`` command decide through :class:`RoutingEngine`; nothing here does network
+I/O or imports FastAPI or google-genai, so the CLI stays fast.
+
+What the classifier reads (:func:`prompt_text`): the text parts of the newest user turn that has
+text (a turn holding only function responses continues the question before it), cut to
+``max_prompt_chars`` by keeping its head and its tail. Its cost is bounded however long the
+conversation is; the rest of the request only feeds the token estimate.
+
+Overrides (:class:`Overrides`) are the client's explicit choices: a forced tier, a forced model
+(passed through; the tier is still predicted and reported), a forced thinking setting (kept when
+the routed model accepts it, else translated with :func:`router.catalog.map_thinking`), and a cost
+cap (the route steps down a tier, then shrinks ``maxOutputTokens``, until the most the request can
+cost fits). Each one is named in :attr:`Decision.overrides`, so logs and retraining can tell a
+client's choice from the router's.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Protocol
+
+from router.catalog import LEVEL_ORDER, Catalog, ModelInfo, Thinking, map_thinking, validate_thinking
+from router.errors import InvalidRequest, InvalidThinking
+from router.policy import DEFAULT_ANSWER_TOKENS, TIERS, Policy, Route, thinking_allowance
+
+#: Tokens per character used to estimate prompt size without a tokenizer (about 4 chars/token).
+CHARS_PER_TOKEN = 4
+#: Tokens the API charges for one media part (image, PDF page, ...) in a prompt.
+MEDIA_PART_TOKENS = 258
+#: Fewest output tokens a cost cap may leave a request.
+MIN_CAPPED_OUTPUT_TOKENS = 64
+_MEDIA_KEYS = ("inlineData", "inline_data", "fileData", "file_data")
+
+
+class Classifier(Protocol):
+    """What routing needs of a tier classifier (:class:`classifier.TierClassifier` fits)."""
+
+    classes_: Any
+    thresholds_: Any
+    model_card_: dict[str, Any]
+
+    def predict_proba(self, X: Sequence[str]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """A client's explicit choices for one request (all optional)."""
+
+    tier: str | None = None
+    model: str | None = None
+    thinking: Thinking | None = None
+    max_output_tokens: int | None = None
+    max_cost_usd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.tier is not None and self.tier not in TIERS:
+            raise InvalidRequest(f"unknown tier {self.tier!r}; expected one of {', '.join(TIERS)}")
+        cap = self.max_cost_usd
+        if cap is not None and (isinstance(cap, bool) or not math.isfinite(cap) or cap <= 0):
+            raise InvalidRequest(f"the cost cap must be a positive number of USD, got {cap!r}")
+        tokens = self.max_output_tokens
+        if tokens is not None and (isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1):
+            raise InvalidRequest(f"maxOutputTokens must be a positive integer, got {tokens!r}")
+
+
+@dataclass(frozen=True)
+class Classification:
+    tier: str
+    probabilities: dict[str, float]
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything the router decided for one request.
+
+    ``routes`` is the primary route followed by its fallbacks, in the order they are tried;
+    ``estimated_cost_usd`` is the most the primary route can cost at list prices (the prompt's
+    estimated tokens at the input price plus ``maxOutputTokens`` at the output price, which
+    includes thinking); ``cost_verified`` is False when a price it used is unknown or unverified.
+    """
+
+    request_id: str
+    tier: str
+    probabilities: dict[str, float]
+    score: float
+    routes: tuple[Route, ...]
+    prompt_tokens: int
+    estimated_cost_usd: float
+    cost_verified: bool
+    classifier_version: str
+    overrides: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def route(self) -> Route:
+        return self.routes[0]
+
+    @property
+    def model(self) -> str:
+        return self.routes[0].model
+
+    @property
+    def thinking(self) -> Thinking:
+        return self.routes[0].thinking
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        return self.routes[0].max_output_tokens
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        return tuple(r.model for r in self.routes[1:])
+
+    def headers(self, route: Route | None = None, cost_usd: float | None = None) -> dict[str, str]:
+        """The ``x-router-*`` headers for a response served by ``route`` (default: the primary).
+
+        ``cost_usd`` is the cost from the response's usage; without it the header carries the
+        estimate and ``x-router-cost-basis`` says so.
+        """
+        route = route or self.routes[0]
+        headers = {
+            "x-router-request-id": self.request_id,
+            "x-router-tier": self.tier,
+            "x-router-model": route.model,
+            "x-router-thinking": route.thinking.header(),
+            "x-router-cost-usd": f"{self.estimated_cost_usd if cost_usd is None else cost_usd:.6f}",
+            "x-router-cost-basis": "estimate" if cost_usd is None else "usage",
+        }
+        if self.overrides:
+            headers["x-router-overrides"] = ",".join(self.overrides)
+        return headers
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``/v1/route`` answer and the ``route --json`` output."""
+        primary = self.routes[0]
+        return {
+            "request_id": self.request_id,
+            "tier": self.tier,
+            "probabilities": self.probabilities,
+            "score": self.score,
+            "model": primary.model,
+            "thinking": thinking_json(primary.thinking),
+            "max_output_tokens": primary.max_output_tokens,
+            "fallbacks": [{"model": r.model, "thinking": thinking_json(r.thinking)} for r in self.routes[1:]],
+            "estimated_prompt_tokens": self.prompt_tokens,
+            "estimated_cost_usd": round(self.estimated_cost_usd, 8),
+            "cost_verified": self.cost_verified,
+            "classifier_version": self.classifier_version,
+            "overrides": list(self.overrides),
+            "warnings": list(self.warnings),
+        }
+
+
+def thinking_json(thinking: Thinking) -> dict[str, Any]:
+    """A thinking setting as JSON: ``{"budget": 4096}``, ``{"level": "high"}`` or ``{}``."""
+    out: dict[str, Any] = {}
+    if thinking.budget is not None:
+        out["budget"] = thinking.budget
+    if thinking.level is not None:
+        out["level"] = thinking.level
+    return out
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+# --- reading a Gemini request ----------------------------------------------------------------
+
+
+def _parts(content: Any) -> list[Any]:
+    parts = content.get("parts") if isinstance(content, dict) else None
+    return parts if isinstance(parts, list) else []
+
+
+def _turn_text(content: Any) -> str:
+    texts = [p["text"] for p in _parts(content) if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    return "\n".join(texts)
+
+
+def bound_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters: its head (three quarters) and tail (one quarter)."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4
+    return text[: limit - tail - 1] + "\n" + text[len(text) - tail :]
+
+
+def prompt_text(contents: Any, limit: int) -> str:
+    """The text the classifier reads: the newest user turn that has text, bounded to ``limit``."""
+    if isinstance(contents, str):
+        return bound_text(contents, limit)
+    if not isinstance(contents, list):
+        return ""
+    for content in reversed(contents):
+        if not isinstance(content, dict) or content.get("role", "user") not in ("user", None, ""):
+            continue
+        text = _turn_text(content)
+        if text.strip():
+            return bound_text(text, limit)
+    return ""
+
+
+def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
+    """Tokens the prompt will be billed for, estimated from its text length and media parts."""
+    chars = media = 0
+    turns = body.get("contents")
+    system = body.get("systemInstruction", body.get("system_instruction"))
+    for content in [*(turns if isinstance(turns, list) else []), system]:
+        for part in _parts(content):
+            if not isinstance(part, dict):
+                continue
+            text = part.get("text")
+            if isinstance(text, str):
+                chars += len(text)
+            elif any(k in part for k in _MEDIA_KEYS):
+                media += 1
+            else:
+                chars += 64  # function calls and responses: a rough allowance
+    return (chars + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN + media * MEDIA_PART_TOKENS
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def max_cost(
+    model: ModelInfo, thinking: Thinking, prompt_tokens: int, max_output_tokens: int | None
+) -> tuple[float, bool]:
+    """The most one request can cost at list prices, and whether every price used is verified."""
+    prices = model.prices
+    output = max_output_tokens
+    if output is None:
+        output = model.max_output_tokens or thinking_allowance(model, thinking) + 8192
+    verified = prices.verified and prices.input is not None and prices.output is not None
+    total = prompt_tokens * (prices.input or 0.0) + output * (prices.output or 0.0)
+    if prices.prompt_tokens_limit is not None and prompt_tokens > prices.prompt_tokens_limit:
+        verified = False
+    return total / 1_000_000, verified
+
+
+class RoutingEngine:
+    """Classifier + catalog + policy: decides routes. Safe to share between concurrent requests."""
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        catalog: Catalog,
+        policy: Policy,
+        *,
+        max_prompt_chars: int = 20_000,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.classifier = classifier
+        self.catalog = catalog
+        self.policy = policy
+        self.max_prompt_chars = max_prompt_chars
+        self.today = today
+        card = getattr(classifier, "model_card_", None) or {}
+        self.classifier_version = str(card.get("version", "unknown"))
+        self._classes = [str(c) for c in classifier.classes_]
+
+    def classify(self, text: str) -> Classification:
+        """Tier (after the classifier's escalating decision rule), probabilities and score."""
+        proba = self.classifier.predict_proba([bound_text(text, self.max_prompt_chars)])
+        index = int(self.classifier.thresholds_.decide(proba)[0])
+        row = [float(p) for p in proba[0]]
+        probabilities = {name: round(p, 6) for name, p in zip(self._classes, row, strict=True)}
+        # TierClassifier.complexity_score's formula, on the probabilities already computed
+        score = probabilities.get("intermediate", 0.0) * 0.5 + probabilities.get("advanced", 0.0)
+        return Classification(self._classes[index], probabilities, round(score, 6))
+
+    def decide(
+        self,
+        text: str,
+        *,
+        prompt_tokens: int = 0,
+        overrides: Overrides | None = None,
+        request_id: str | None = None,
+    ) -> Decision:
+        """Route one request whose classifier text is ``text``."""
+        overrides = overrides or Overrides()
+        found = self.classify(text)
+        tier = overrides.tier or found.tier
+        named: list[str] = ["tier"] if overrides.tier and overrides.tier != found.tier else []
+        wanted = overrides.thinking
+        forced_thinking = wanted is not None and (wanted.budget is not None or wanted.level is not None)
+        include = wanted.include_thoughts if wanted is not None else None
+        if overrides.model is not None:
+            routes = (self._forced(tier, overrides, forced_thinking),)
+            named.append("model")
+            if forced_thinking:
+                named.append("thinking")
+        else:
+            if forced_thinking and wanted is not None:
+                self.check_thinking(wanted)
+                named.append("thinking")
+            routes = self._routed(tier, found.score, overrides, forced_thinking, include)
+        model = self.catalog.get(routes[0].model)
+        cost, verified = max_cost(model, routes[0].thinking, prompt_tokens, routes[0].max_output_tokens)
+        if overrides.max_cost_usd is not None and overrides.model is None and cost > overrides.max_cost_usd:
+            routes, cost, verified = self._capped(routes, tier, found.score, overrides, prompt_tokens)
+            named.append("cost_cap")
+        return Decision(
+            request_id=request_id or new_request_id(),
+            tier=routes[0].tier,
+            probabilities=found.probabilities,
+            score=found.score,
+            routes=routes,
+            prompt_tokens=prompt_tokens,
+            estimated_cost_usd=cost,
+            cost_verified=verified,
+            classifier_version=self.classifier_version,
+            overrides=tuple(named),
+        )
+
+    def check_thinking(self, thinking: Thinking) -> None:
+        """Reject (400) a thinking setting that no model in the catalog accepts."""
+        if thinking.budget is None and thinking.level is None:
+            return
+        first: InvalidThinking | None = None
+        for info in self.catalog.models.values():
+            try:
+                validate_thinking(info, thinking)
+                return
+            except InvalidThinking as exc:
+                first = first or exc
+        if thinking.budget is not None and thinking.level is None:
+            largest = max((m.thinking.budget_max or 0) for m in self.catalog.models.values())
+            raise InvalidThinking(
+                f"The thinking budget {thinking.budget} is accepted by no model: budgets run from 0 to {largest} "
+                "(the range depends on the model), or -1 for dynamic thinking."
+            )
+        if thinking.level is not None and thinking.budget is None:
+            raise InvalidThinking(
+                f"Thinking level {thinking.level!r} is accepted by no model; levels are {', '.join(LEVEL_ORDER)}."
+            )
+        raise first or InvalidThinking("invalid thinking setting")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _forced(self, tier: str, overrides: Overrides, forced_thinking: bool) -> Route:
+        info = self.catalog.get(overrides.model or "")
+        thinking = overrides.thinking or Thinking()
+        if forced_thinking:
+            validate_thinking(info, thinking)
+        return Route(tier, info.id, thinking, overrides.max_output_tokens, ())
+
+    def _routed(
+        self, tier: str, score: float, overrides: Overrides, forced_thinking: bool, include: bool | None
+    ) -> tuple[Route, ...]:
+        primary = self.policy.route(tier, score, today=self.today())
+        routes = [primary, *self.policy.fallback_routes(primary)]
+        out = []
+        for route in routes:
+            thinking = route.thinking
+            cap = overrides.max_output_tokens or route.max_output_tokens
+            if forced_thinking and overrides.thinking is not None:
+                model = self.catalog.get(route.model)
+                thinking = self._fit(overrides.thinking, model)
+                if overrides.max_output_tokens is None:
+                    cap = self._headroom(model, thinking, tier)
+            if include is not None:
+                thinking = replace(thinking, include_thoughts=include)
+            out.append(replace(route, thinking=thinking, max_output_tokens=cap, fallbacks=()))
+        return tuple(out)
+
+    def _headroom(self, model: ModelInfo, thinking: Thinking, tier: str) -> int:
+        """``maxOutputTokens`` for a forced thinking setting: its allowance plus the tier's answer."""
+        rule = self.policy.rules.get(tier)
+        answer = rule.answer_tokens if rule is not None else DEFAULT_ANSWER_TOKENS.get(tier, 4096)
+        headroom = thinking_allowance(model, thinking) + answer
+        return min(headroom, model.max_output_tokens) if model.max_output_tokens else headroom
+
+    @staticmethod
+    def _fit(thinking: Thinking, model: ModelInfo) -> Thinking:
+        """The client's setting where ``model`` accepts it, else its translation."""
+        try:
+            validate_thinking(model, thinking)
+            return thinking
+        except InvalidRequest:
+            return map_thinking(thinking, model)
+
+    def _capped(
+        self, routes: tuple[Route, ...], tier: str, score: float, overrides: Overrides, prompt_tokens: int
+    ) -> tuple[tuple[Route, ...], float, bool]:
+        """Step down tiers, then shrink the output cap, until the most it can cost fits the cap."""
+        cap = overrides.max_cost_usd or 0.0
+        include = overrides.thinking.include_thoughts if overrides.thinking else None
+        forced = overrides.thinking is not None and (
+            overrides.thinking.budget is not None or overrides.thinking.level is not None
+        )
+        candidate = routes
+        for lower in reversed(TIERS[: TIERS.index(tier)]):
+            candidate = self._routed(lower, score, overrides, forced, include)
+            cost, verified = max_cost(
+                self.catalog.get(candidate[0].model),
+                candidate[0].thinking,
+                prompt_tokens,
+                candidate[0].max_output_tokens,
+            )
+            if cost <= cap:
+                return candidate, cost, verified
+        first = candidate[0]
+        model = self.catalog.get(first.model)
+        prices = model.prices
+        room = cap * 1_000_000 - prompt_tokens * (prices.input or 0.0)
+        tokens = int(room / prices.output) if prices.output else first.max_output_tokens or 0
+        if tokens < MIN_CAPPED_OUTPUT_TOKENS:
+            least = prompt_tokens * (prices.input or 0.0) + MIN_CAPPED_OUTPUT_TOKENS * (prices.output or 0.0)
+            raise InvalidRequest(
+                f"the cost cap of {cap} USD cannot be met: the cheapest route ({model.id}) needs at least "
+                f"{least / 1e6:.6f} USD for this prompt"
+            )
+        capped = tuple(replace(r, max_output_tokens=min(r.max_output_tokens or tokens, tokens)) for r in candidate)
+        cost, verified = max_cost(model, capped[0].thinking, prompt_tokens, capped[0].max_output_tokens)
+        return capped, cost, verified

@@ -1,0 +1,82 @@
+"""The service's settings: one pydantic-settings class, read from ``BUDGET_ROUTER_*`` variables.
+
+Nothing else in the project reads ``os.environ``: :func:`router.app.create_app` takes a
+:class:`Settings` (tests build one directly), and the ``serve`` command builds one from the
+environment plus its flags. The Gemini API key is read from ``GEMINI_API_KEY`` or
+``GOOGLE_API_KEY`` (also ``BUDGET_ROUTER_GEMINI_API_KEY``) and kept as a :class:`SecretStr`, so
+it is never logged or echoed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from router.policy import DEFAULT_POLICY
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told at start-up.
+
+    ``upstream_url`` ``None`` means the real Gemini API (which then needs ``gemini_api_key``);
+    set it to another server that speaks the Gemini REST API, such as the offline stand-in. ``api_keys``
+    are the keys clients must present (``x-goog-api-key``, ``?key=`` or ``Authorization: Bearer``);
+    empty means no client authentication.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BUDGET_ROUTER_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    upstream_url: str | None = None
+    policy: str = DEFAULT_POLICY
+    catalog_path: Path | None = None
+    model_path: Path | None = None
+    #: Not used yet (request logging, issue 4); kept so deployments can set it now.
+    database_url: str = "sqlite:///budget_router.db"
+    api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
+    request_timeout_s: float = Field(default=120.0, gt=0)
+    #: Retries of one model (on 429, 5xx, timeouts and connection errors) before its fallbacks.
+    max_retries: int = Field(default=2, ge=0, le=10)
+    retry_base_delay_s: float = Field(default=0.25, ge=0)
+    retry_max_delay_s: float = Field(default=4.0, ge=0)
+    #: Upper bound on one request's time across retries and fallbacks.
+    total_deadline_s: float = Field(default=300.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    #: Characters of the newest user turn the classifier reads (head and tail are kept).
+    max_prompt_chars: int = Field(default=20_000, gt=0)
+    gemini_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY", "BUDGET_ROUTER_GEMINI_API_KEY"),
+        repr=False,
+    )
+
+    @field_validator("upstream_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"upstream_url must start with http:// or https://, got {value!r}")
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):  # "k1,k2" from the environment
+            return frozenset(k.strip() for k in value.split(",") if k.strip())
+        return value
+
+    @property
+    def upstream_configured(self) -> bool:
+        """True when proxy calls have somewhere to go: a key for Gemini, or an upstream URL."""
+        return self.upstream_url is not None or self.gemini_api_key is not None
