@@ -57,6 +57,14 @@ def sse_error(path: str, exc: RouterError, rid: str) -> bytes:
     return b"data: " + json.dumps(body, separators=(",", ":")).encode() + b"\r\n\r\n"
 
 
+class _NonStandard(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonStandard(name)  # NaN, Infinity, -Infinity: Python reads them, JSON has none
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON. Size is bounded by :class:`router.app.BodyLimit`;
     invalid UTF-8 and malformed JSON are the client's mistake (400)."""
@@ -70,7 +78,9 @@ async def read_json(request: Request) -> Any:
             f"The request body is not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})."
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
+    except _NonStandard as exc:
+        raise InvalidRequest(f"Invalid JSON payload received: {exc} is not a JSON value.") from None
     except json.JSONDecodeError as exc:
         raise InvalidRequest(
             f"Invalid JSON payload received: {exc.msg} at line {exc.lineno} column {exc.colno}."
