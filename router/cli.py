@@ -18,6 +18,8 @@ from router import __version__
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
+    "serve",
+    "route",
     "train",
     "eval",
     "build_data",
