@@ -1,0 +1,92 @@
+"""Engines from a database URL: an SQLite file by default, PostgreSQL for several replicas.
+
+SQLite connections run in WAL mode (readers never block the writer), wait up to
+``busy_timeout_ms`` for a lock instead of failing, enforce foreign keys and use
+``synchronous=FULL``, so a committed transaction survives a crash of the process and of the
+machine. Transactions start with a plain ``BEGIN`` (deferred: long reads do not hold the write
+lock); a connection with the execution option ``sqlite_immediate=True`` starts with
+``BEGIN IMMEDIATE`` instead, for a transaction that reads and then writes (see
+:func:`write_transaction`).
+
+PostgreSQL URLs (``postgresql://`` or ``postgresql+psycopg://``) use psycopg 3 with a
+pre-pinged connection pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from router.errors import InvalidRequest
+
+DEFAULT_URL = "sqlite:///budget_router.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str | Path) -> str:
+    """A SQLAlchemy URL: a bare path becomes an SQLite file URL; ``postgresql://`` and
+    ``postgres://`` get the psycopg 3 driver."""
+    text = str(url)
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser()}"
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    if text.startswith("postgresql://"):
+        text = "postgresql+psycopg://" + text[len("postgresql://") :]
+    return text
+
+
+def make_engine(url: str | Path = DEFAULT_URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (see the module docstring). Call ``engine.dispose()`` when done."""
+    parsed = make_url(normalise_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            raise InvalidRequest("the request log needs an SQLite file, not an in-memory database")
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    raise InvalidRequest(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy's BEGIN below, not the sqlite3 module, open transactions
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that may read before it writes: ``BEGIN IMMEDIATE`` on SQLite (so it cannot
+    fail half-way on a lock upgrade), a plain transaction elsewhere. Commits on success."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(sqlite_immediate=True)
+        with connection.begin():
+            yield connection
