@@ -110,6 +110,8 @@ class RequestRecord:
             raise ValueError(f"prompt_storage must be 'full' or 'hash', got {prompt_storage!r}")
         probabilities = decision.probabilities
         counts = _usage_counts(usage or {})
+        if cost_verified is None and cost_usd is not None:
+            cost_verified = decision.cost_verified
         return cls(
             request_id=decision.request_id,
             prompt_hash=prompt_hash(prompt),
@@ -129,7 +131,7 @@ class RequestRecord:
             stand_in=stand_in,
             latency_ms=latency_ms,
             cost_usd=cost_usd,
-            cost_verified=cost_verified if cost_verified is not None else (decision.cost_verified if cost_usd else None),
+            cost_verified=cost_verified,
             status=status,
             error=error,
             classifier_version=decision.classifier_version,
