@@ -44,22 +44,35 @@ Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
 
 
-def _client_factory(settings: Settings) -> Callable[[str], Any]:
-    """Makes one google-genai client per API version (imported here: nothing heavy at import)."""
+def _client_factory(settings: Settings, session: Any) -> Callable[[str], Any]:
+    """Makes one google-genai client per API version over the shared aiohttp ``session``.
+
+    google-genai is imported here (nothing heavy at import time). The SDK's own timeout is left
+    unset: :class:`router.upstream.Upstream` times each attempt and each stream chunk itself, so a
+    long stream is not cut by a total-time limit.
+    """
     from google import genai
     from google.genai import types
 
     key = settings.gemini_api_key.get_secret_value() if settings.gemini_api_key else "unused-by-the-stand-in"
 
     def make(version: str) -> Any:
-        options = types.HttpOptions(
-            base_url=settings.upstream_url,
-            api_version=version,
-            timeout=int(settings.request_timeout_s * 1000),
-        )
+        options = types.HttpOptions(base_url=settings.upstream_url, api_version=version, aiohttp_client=session)
         return genai.Client(api_key=key, vertexai=False, http_options=options)
 
     return make
+
+
+def _http_session(settings: Settings) -> Any:
+    """The aiohttp session every upstream call shares (made inside the running event loop).
+
+    ``trust_env`` is off unless asked for: on, aiohttp looks up proxies and .netrc in a thread
+    for every request, which costs more than the rest of the call.
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=settings.upstream_max_connections, keepalive_timeout=30)
+    return aiohttp.ClientSession(connector=connector, trust_env=settings.upstream_trust_env)
 
 
 def _load_engine(settings: Settings, catalog: Catalog, policy: Any) -> RoutingEngine:
@@ -95,7 +108,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             attempt_timeout_s=settings.request_timeout_s,
             deadline_s=settings.total_deadline_s,
         )
-        state.upstream = Upstream(_client_factory(settings), retry=retry, metrics=state.metrics, catalog=state.catalog)
+        session = _http_session(settings)
+        state.upstream = Upstream(
+            _client_factory(settings, session),
+            retry=retry,
+            metrics=state.metrics,
+            catalog=state.catalog,
+            session=session,
+        )
         for version in ("v1beta", "v1"):
             state.upstream.client(version)  # create the clients (and their pools) now
         log.info("upstream: %s", settings.upstream_url or "Gemini API")
@@ -180,7 +200,19 @@ class BodyLimit:
 
 
 def _endpoint(request: Request) -> str:
-    return getattr(request.state, "endpoint", None) or request.url.path
+    """The metrics label of a request's endpoint (a bounded set: unknown paths are "other")."""
+    named = getattr(request.state, "endpoint", None)
+    if named:
+        return str(named)
+    path = request.url.path
+    if path == "/v1/route":
+        return "route"
+    if path.startswith("/v1/chat/"):
+        return "chat.completions"
+    for action in ("generateContent", "streamGenerateContent", "countTokens"):
+        if path.endswith(":" + action):
+            return action
+    return "other"
 
 
 def _error_response(request: Request, exc: RouterError) -> Response:

@@ -269,13 +269,17 @@ class RoutingEngine:
 
     def classify(self, text: str) -> Classification:
         """Tier (after the classifier's escalating decision rule), probabilities and score."""
-        proba = self.classifier.predict_proba([bound_text(text, self.max_prompt_chars)])
-        index = int(self.classifier.thresholds_.decide(proba)[0])
-        row = [float(p) for p in proba[0]]
-        probabilities = {name: round(p, 6) for name, p in zip(self._classes, row, strict=True)}
+        text = bound_text(text, self.max_prompt_chars)
+        fast = getattr(self.classifier, "classify", None)
+        if fast is not None:  # TierClassifier's one-prompt path: same answer as predict/predict_proba
+            tier, row = fast(text)
+        else:
+            proba = self.classifier.predict_proba([text])
+            tier, row = self._classes[int(self.classifier.thresholds_.decide(proba)[0])], proba[0]
+        probabilities = {name: round(float(p), 6) for name, p in zip(self._classes, row, strict=True)}
         # TierClassifier.complexity_score's formula, on the probabilities already computed
         score = probabilities.get("intermediate", 0.0) * 0.5 + probabilities.get("advanced", 0.0)
-        return Classification(self._classes[index], probabilities, round(score, 6))
+        return Classification(str(tier), probabilities, round(score, 6))
 
     def decide(
         self,
@@ -358,6 +362,8 @@ class RoutingEngine:
     ) -> tuple[Route, ...]:
         primary = self.policy.route(tier, score, today=self.today())
         routes = [primary, *self.policy.fallback_routes(primary)]
+        if not forced_thinking and include is None and overrides.max_output_tokens is None:
+            return tuple(routes)  # the policy's routes as they are (the common case: nothing to change)
         out = []
         for route in routes:
             thinking = route.thinking

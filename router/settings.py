@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     retry_max_delay_s: float = Field(default=4.0, ge=0)
     #: Upper bound on one request's time across retries and fallbacks.
     total_deadline_s: float = Field(default=300.0, gt=0)
+    #: Read HTTP(S)_PROXY / NO_PROXY and .netrc for upstream calls (off: it costs two thread hops a call).
+    upstream_trust_env: bool = False
+    #: Most simultaneous upstream connections (0: no limit).
+    upstream_max_connections: int = Field(default=0, ge=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     #: Characters of the newest user turn the classifier reads (head and tail are kept).
     max_prompt_chars: int = Field(default=20_000, gt=0)

@@ -196,7 +196,8 @@ class Upstream:
     """Gemini (or a server speaking its REST API) behind retries, fallbacks and a deadline.
 
     ``client_factory(api_version)`` makes a ``google.genai.Client``; one client per API version
-    (``v1``, ``v1beta``) is made on first use and reused, with its connection pool.
+    (``v1``, ``v1beta``) is made on first use and reused. ``session``, when given, is the HTTP
+    session (and connection pool) the clients share; :meth:`aclose` closes it.
     """
 
     def __init__(
@@ -206,8 +207,10 @@ class Upstream:
         retry: Retry,
         metrics: Metrics,
         catalog: Catalog,
+        session: Any = None,
     ) -> None:
         self._factory = client_factory
+        self._session = session
         self._clients: dict[str, Any] = {}
         self.retry = retry
         self.metrics = metrics
@@ -228,6 +231,8 @@ class Upstream:
             await client.aio.aclose()
             client.close()
         self._clients.clear()
+        if self._session is not None:
+            await self._session.close()
 
     # -- calls -----------------------------------------------------------------------------
 

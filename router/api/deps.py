@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -82,6 +83,36 @@ async def authorize(request: Request) -> None:
         raise Unauthenticated("API key not valid for this router.")
 
 
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """What a routing endpoint needs: its request id and the engine (client key checked)."""
+
+    rid: str
+    engine: RoutingEngine
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """What a proxy endpoint needs: request id, engine and upstream (client key checked)."""
+
+    rid: str
+    engine: RoutingEngine
+    upstream: Upstream
+
+
+async def get_routing(request: Request) -> Routing:
+    """One dependency for the hot path (each FastAPI dependency costs a resolution step)."""
+    rid = await get_request_id(request)
+    await authorize(request)
+    return Routing(rid, await get_engine(request))
+
+
+async def get_proxy(request: Request) -> Proxy:
+    rid = await get_request_id(request)
+    await authorize(request)
+    return Proxy(rid, await get_engine(request), await get_upstream(request))
+
+
 RequestId = Annotated[str, Depends(get_request_id)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
@@ -89,3 +120,5 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 Engine = Annotated[RoutingEngine, Depends(get_engine)]
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
 Authorized = Annotated[None, Depends(authorize)]
+RoutingDeps = Annotated[Routing, Depends(get_routing)]
+ProxyDeps = Annotated[Proxy, Depends(get_proxy)]

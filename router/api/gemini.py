@@ -23,7 +23,7 @@ from router.routing import Decision, Overrides, RoutingEngine, estimate_prompt_t
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
 from ._common import expect_object, kind_of, parse_float_header, read_json, record, sse_error
-from .deps import Authorized, CatalogDep, Engine, RequestId, UpstreamDep
+from .deps import Authorized, CatalogDep, ProxyDeps
 
 router = APIRouter(tags=["gemini"])
 
@@ -135,12 +135,10 @@ async def call_model(
     version: str,
     target: str,
     request: Request,
-    rid: RequestId,
-    _: Authorized,
-    engine: Engine,
-    upstream: UpstreamDep,
+    deps: ProxyDeps,
 ) -> Response:
     """Gemini's model methods. ``target`` is ``MODEL:ACTION``; MODEL ``auto`` is routed."""
+    rid, engine, upstream = deps.rid, deps.engine, deps.upstream
     version = _version(version)
     model, action = _split(target)
     request.state.endpoint = action

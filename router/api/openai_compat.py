@@ -23,7 +23,7 @@ from router.upstream import Stream, Upstream, cost_of, usage_of
 
 from ._common import parse_float_header, read_json, record, sse_error
 from ._openai_translate import ChatRequest, chunk_json, completion_json, parse_request, to_gemini, usage_json
-from .deps import Authorized, Engine, RequestId, UpstreamDep
+from .deps import ProxyDeps
 
 router = APIRouter(tags=["openai"])
 
@@ -57,9 +57,8 @@ def _decide(engine: RoutingEngine, request: Request, req: ChatRequest, body: dic
 
 
 @router.post("/v1/chat/completions", summary="OpenAI-compatible chat completions (model: auto)")
-async def chat_completions(
-    request: Request, rid: RequestId, _: Authorized, engine: Engine, upstream: UpstreamDep
-) -> Response:
+async def chat_completions(request: Request, deps: ProxyDeps) -> Response:
+    rid, engine, upstream = deps.rid, deps.engine, deps.upstream
     request.state.endpoint = "chat.completions"
     req = parse_request(await read_json(request))
     body = to_gemini(req)

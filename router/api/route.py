@@ -12,7 +12,7 @@ from router.catalog import Thinking
 from router.routing import Overrides, estimate_prompt_tokens, prompt_text
 
 from ._common import record
-from .deps import Authorized, Engine, RequestId
+from .deps import RoutingDeps
 
 router = APIRouter(tags=["routing"])
 
@@ -73,9 +73,10 @@ class RouteDecision(BaseModel):
 
 
 @router.post("/v1/route", responses={200: {"model": RouteDecision}}, summary="Decide a route, call nothing")
-async def route(payload: RouteRequest, request: Request, engine: Engine, rid: RequestId, _: Authorized) -> Response:
+async def route(payload: RouteRequest, request: Request, deps: RoutingDeps) -> Response:
     """Classify the prompt and return the tier, per-tier probabilities, model, thinking setting,
     estimated cost and classifier version. Routing headers are set as on proxied answers."""
+    engine, rid = deps.engine, deps.rid
     thinking = None
     if payload.thinking is not None:
         thinking = Thinking(budget=payload.thinking.budget, level=payload.thinking.level)
