@@ -1,0 +1,169 @@
+"""Bodies through the router are lossless: what the stand-in receives is the client's body except for
+what the router sets, and what the client receives is what the stand-in sent. This also pins the
+google-genai API client calls router/upstream.py relies on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from router.catalog import Thinking
+
+RICH = {
+    "contents": [
+        {"role": "user", "parts": [{"text": "What's the weather in Paris? Use get_weather."}]},
+        {
+            "role": "model",
+            "parts": [
+                {
+                    "functionCall": {"name": "get_weather", "args": {"city": "Paris", "Unit_X": "c"}},
+                    "thoughtSignature": "c2ln+/8=",
+                }
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [{"functionResponse": {"name": "get_weather", "response": {"tempC": 21, "deep": {"k": 1}}}}],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+                {"fileData": {"mimeType": "application/pdf", "fileUri": "https://example.com/y.pdf"}},
+                {"text": "and summarise this"},
+            ],
+        },
+    ],
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "tools": [
+        {
+            "functionDeclarations": [
+                {
+                    "name": "get_weather",
+                    "description": "w",
+                    "parameters": {
+                        "type": "OBJECT",
+                        "properties": {"city": {"type": "STRING"}, "Unit_X": {"type": "STRING", "enum": ["c", "f"]}},
+                        "required": ["city"],
+                    },
+                }
+            ]
+        },
+        {"codeExecution": {}},
+        {"googleSearch": {}},
+        {"urlContext": {}},
+    ],
+    "toolConfig": {"functionCallingConfig": {"mode": "AUTO"}},
+    "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}],
+    "labels": {"team": "a"},
+    "generationConfig": {
+        "temperature": 0.3,
+        "topP": 0.9,
+        "topK": 20,
+        "candidateCount": 1,
+        "seed": 7,
+        "stopSequences": ["END"],
+        "presencePenalty": 0.1,
+        "frequencyPenalty": 0.2,
+        "responseMimeType": "application/json",
+        "responseJsonSchema": {"type": "object", "properties": {"answer_Text": {"type": "string"}}},
+        "thinkingConfig": {"includeThoughts": True},
+    },
+}
+
+
+@pytest.fixture
+def http(router_server: Any, clean_fake_gemini: Any) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=router_server.url, timeout=20) as client:
+        yield client
+
+
+def _received(fake: Any) -> dict[str, Any]:
+    calls = [r for r in fake.requests if "Content" in r["path"]]
+    assert len(calls) == 1
+    return calls[-1]
+
+
+def _without_ids(payload: Any) -> Any:
+    return {k: v for k, v in payload.items() if k != "responseId"} if isinstance(payload, dict) else payload
+
+
+def test_auto_request_reaches_upstream_unchanged_but_for_routing(http: httpx.Client, clean_fake_gemini: Any) -> None:
+    response = http.post("/v1beta/models/auto:generateContent", json=RICH)
+    assert response.status_code == 200, response.text
+    sent = _received(clean_fake_gemini)["body"]
+    expected = json.loads(json.dumps(RICH))
+    routed = dict(sent["generationConfig"])
+    thinking = Thinking.from_config(routed.pop("thinkingConfig"))
+    assert thinking.include_thoughts is True  # the client's, kept
+    assert thinking.header() == response.headers["x-router-thinking"]
+    assert routed.pop("maxOutputTokens") > 0  # the router's headroom
+    expected_config = dict(expected.pop("generationConfig"))
+    expected_config.pop("thinkingConfig")
+    assert routed == expected_config
+    assert {k: v for k, v in sent.items() if k != "generationConfig"} == expected
+
+
+def test_explicit_model_request_reaches_upstream_unchanged(http: httpx.Client, clean_fake_gemini: Any) -> None:
+    body = json.loads(json.dumps(RICH))
+    body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 2048, "includeThoughts": True}
+    body["generationConfig"]["maxOutputTokens"] = 5000
+    response = http.post("/v1beta/models/gemini-2.5-flash:generateContent", json=body)
+    assert response.status_code == 200, response.text
+    assert _received(clean_fake_gemini)["body"] == body
+
+
+def test_response_is_what_upstream_sent(router_server: Any, http: httpx.Client, clean_fake_gemini: Any) -> None:
+    body = json.loads(json.dumps(RICH))
+    body["generationConfig"]["thinkingConfig"] = {"thinkingBudget": 2048, "includeThoughts": True}
+    body["generationConfig"]["maxOutputTokens"] = 5000
+    path = "/v1beta/models/gemini-2.5-flash:generateContent"
+    via_router = http.post(path, json=body)
+    with httpx.Client(base_url=clean_fake_gemini.url, timeout=20) as direct_client:
+        direct = direct_client.post(path, json=body, headers={"x-goog-api-key": "k"})
+    assert via_router.status_code == direct.status_code == 200
+    routed, straight = via_router.json(), direct.json()
+    assert _without_ids(routed) == _without_ids(straight)
+    parts = routed["candidates"][0]["content"]["parts"]
+    assert any(p.get("thought") for p in parts) and any("thoughtSignature" in p for p in parts)
+    assert via_router.headers["x-router-cost-basis"] == "usage"
+
+
+def test_streamed_response_is_what_upstream_sent(http: httpx.Client, clean_fake_gemini: Any) -> None:
+    body = {
+        "contents": RICH["contents"][:1],
+        "generationConfig": {"thinkingConfig": {"thinkingBudget": 1024, "includeThoughts": True}},
+    }
+    path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+
+    def events(text: str) -> list[Any]:
+        return [_without_ids(json.loads(line[6:])) for line in text.splitlines() if line.startswith("data: ")]
+
+    via_router = http.post(path, json=body)
+    with httpx.Client(base_url=clean_fake_gemini.url, timeout=20) as direct_client:
+        direct = direct_client.post(path, json=body, headers={"x-goog-api-key": "k"})
+    assert via_router.headers["content-type"].startswith("text/event-stream")
+    assert events(via_router.text) == events(direct.text)
+    assert len(events(via_router.text)) > 2
+
+
+def test_stream_without_alt_sse_is_one_json_array(http: httpx.Client, clean_fake_gemini: Any) -> None:
+    response = http.post("/v1beta/models/auto:streamGenerateContent", json={"contents": RICH["contents"][:1]})
+    assert response.status_code == 200
+    chunks = response.json()
+    assert isinstance(chunks, list) and chunks[-1]["candidates"][0]["finishReason"] == "STOP"
+
+
+def test_count_tokens_forms(http: httpx.Client, clean_fake_gemini: Any) -> None:
+    plain = http.post("/v1beta/models/auto:countTokens", json={"contents": RICH["contents"][:1]})
+    nested = http.post(
+        "/v1/models/gemini-2.5-flash:countTokens",
+        json={"generateContentRequest": {"model": "models/gemini-2.5-flash", "contents": RICH["contents"][:1]}},
+    )
+    assert plain.status_code == nested.status_code == 200
+    assert plain.json()["totalTokens"] == nested.json()["totalTokens"] > 0
+    assert plain.headers["x-router-model"]
