@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "build_data",
     "fake_gemini",
+    "retrain",
+    "replay",
 )
 
 

@@ -85,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"feedback: {fb['feedback_rows']} rows, {report['training_set']['feedback_labelled_prompts']} labelled")
         cand = report["metrics"]["candidate"].get("test", {})
         print(
-            f"candidate {report['version']}: macro_f1={cand.get('macro_f1')} "
-            f"under_routing={cand.get('under_routing')}"
+            f"candidate {report['version']}: macro_f1={cand.get('macro_f1')} under_routing={cand.get('under_routing')}"
         )
         print(f"gate: {'passed' if gate['passed'] else 'refused: ' + '; '.join(gate['reasons'])}")
         print(f"{'promoted' if report['promoted'] else 'not promoted'}: {report['path']}")

@@ -42,9 +42,7 @@ class RetrainConfig:
     under_routing_cap: float = UNDER_ROUTING_CAP
 
 
-def collect_feedback(
-    rows: Iterable[LearningRow], progress: Callable[[int], None] | None = None
-) -> FeedbackSummary:
+def collect_feedback(rows: Iterable[LearningRow], progress: Callable[[int], None] | None = None) -> FeedbackSummary:
     """Fold the log's learning rows into per-prompt evidence, reporting progress every 1,000."""
     summary = FeedbackSummary()
     for n, row in enumerate(rows, 1):
@@ -56,9 +54,7 @@ def collect_feedback(
     return summary
 
 
-def fit_weighted(
-    train: Sequence[dict[str, Any]], validation: Sequence[dict[str, Any]], params: dict[str, Any]
-) -> Any:
+def fit_weighted(train: Sequence[dict[str, Any]], validation: Sequence[dict[str, Any]], params: dict[str, Any]) -> Any:
     """:func:`classifier._train.fit_calibrated` with a per-row ``weight`` (feedback rows carry
     theirs; corpus rows get :data:`classifier._train.ORIGIN_WEIGHTS`)."""
     from classifier import TierClassifier

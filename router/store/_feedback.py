@@ -111,9 +111,7 @@ def _insert(
 ) -> FeedbackReceipt | None:
     created = utcnow()
     with write_transaction(engine) as connection:
-        known = connection.execute(
-            select(RequestRow.id).where(RequestRow.request_id == request_id).limit(1)
-        ).scalar()
+        known = connection.execute(select(RequestRow.id).where(RequestRow.request_id == request_id).limit(1)).scalar()
         if known is None:
             return None
         earlier = connection.execute(

@@ -34,9 +34,7 @@ class LearningRow:
     created_at: datetime
 
 
-def iter_requests(
-    engine: Engine, *, since: datetime | None = None, chunk_size: int = 5000
-) -> Iterator[RequestRow]:
+def iter_requests(engine: Engine, *, since: datetime | None = None, chunk_size: int = 5000) -> Iterator[RequestRow]:
     """Every request row (detached ORM objects), oldest first, ``chunk_size`` per query."""
     from sqlalchemy.orm import Session
 
