@@ -95,13 +95,26 @@ async def _run(url: str, path: str, body: bytes, total: int, concurrency: int) -
 
 
 def _cpu_s(pid: int) -> float:
-    """CPU time (user + system) a process has used, from /proc (0.0 where there is none)."""
+    """CPU time (user + system) a process and its children (workers) have used, from /proc."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
+        children: list[int] = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                children += [int(c) for c in handle.read().split()]
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_s(child) for child in children)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _pct(values: Sequence[float], q: float) -> float:
@@ -237,7 +250,8 @@ async def main_async(args: argparse.Namespace, procs: dict[str, Any], fake: str,
 
 def _print(results: dict[str, Any]) -> None:
     route, cpus = results["route"], results["machine"]["cpus"]
-    print(f"light route: {route['model']} {route['thinking']}; {cpus} CPUs; router: 1 uvicorn worker")
+    workers = results["machine"]["router_workers"]
+    print(f"light route: {route['model']} {route['thinking']}; {cpus} CPUs; router: {workers} uvicorn worker(s)")
     print("latency in ms     direct p50  routed p50   added p50  direct p99  routed p99   added p99  router CPU/req")
     for row in results["latency"]:
         d, r, a, cpu = row["direct"], row["routed"], row["added"], row["cpu_ms_per_request"]["router"]
@@ -245,7 +259,7 @@ def _print(results: dict[str, Any]) -> None:
         print(f"concurrency {row['concurrency']:>3} " + " ".join(f"{v:>11.2f}" for v in cells) + f" {cpu:>15.2f}")
     t = results["route_throughput"]
     print(
-        f"POST /v1/route, one worker: {t['requests_per_s']:.0f} requests/s "
+        f"POST /v1/route, {workers} worker(s): {t['requests_per_s']:.0f} requests/s "
         f"(concurrency {t['concurrency']}, {t['seconds']:.1f} s, {t['router_cpu_ms_per_request']:.2f} ms CPU each)"
     )
     print("one call to the stand-in, median ms by client:")
@@ -260,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--blocks", type=int, default=4, help="alternating direct/routed blocks (default 4)")
     parser.add_argument("--seconds", type=float, default=5.0, help="/v1/route throughput run length")
     parser.add_argument("--route-concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="router worker processes (default 1)")
     parser.add_argument("--policy", default="flash-budget")
     parser.add_argument("--model-path", default=None, help="classifier directory (default: models/)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -270,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     procs["fake"], fake = _start(fake_cmd)
     serve = [*exe, "serve", "--port", "0", "--upstream-url", fake, "--json", "--log-level", "warning"]
     serve += ["--policy", args.policy] + (["--model-path", args.model_path] if args.model_path else [])
+    if args.workers > 1:
+        serve += ["--workers", str(args.workers), "--port", str(_free_port())]
     try:
         procs["router"], router = _start(serve)
         results = asyncio.run(main_async(args, procs, fake, router))
@@ -277,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for proc in procs.values():
             proc.terminate()
             proc.wait(10)
-    results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "router_workers": args.workers}
     if args.json:
         print(json.dumps(results, indent=2))
     else:

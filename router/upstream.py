@@ -346,6 +346,8 @@ class Upstream:
             return UpstreamTimeout(f"models/{model} {what} within the timeout"), True, "timeout"
         if isinstance(exc, ValueError):  # a body that is not JSON
             return UpstreamError(f"models/{model} answered something that is not JSON: {exc}"), True, "invalid"
+        if not _is_transport(exc):
+            raise exc  # not an upstream failure: a bug, answered 500 by the app's handler
         if stream:
             return (
                 UpstreamError(f"the upstream stream for models/{model} broke off: {_describe(exc)}"),
@@ -364,6 +366,16 @@ def _is_api_error(exc: BaseException) -> bool:
     from google.genai.errors import APIError  # loaded with the SDK client already
 
     return isinstance(exc, APIError)
+
+
+_TRANSPORT_MODULES = ("aiohttp", "httpx", "httpx2", "httpcore", "httpcore2", "h11", "anyio")
+
+
+def _is_transport(exc: BaseException) -> bool:
+    """A connection, protocol or payload error of the HTTP stack the SDK sends through."""
+    if isinstance(exc, OSError | EOFError):
+        return True
+    return any(cls.__module__.split(".")[0] in _TRANSPORT_MODULES for cls in type(exc).__mro__[:-2])
 
 
 def _is_timeout(exc: BaseException) -> bool:

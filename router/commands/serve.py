@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="start the offline Gemini stand-in here and use it as the upstream (answers are not real)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (default 1; more need a fixed --port): the service is stateless",
+    )
     parser.add_argument("--log-level", default="info", help="log level (default: info)")
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request (uvicorn's access log)")
     parser.add_argument("--json", action="store_true", help='print {"url": ...} as JSON once listening')
@@ -88,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
             "its answers are generated locally and are NOT real model output.",
             file=sys.stderr,
         )
+    if args.workers > 1:
+        try:
+            return _run_workers(args, settings, fake)
+        finally:
+            if fake is not None:
+                fake.stop()
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -118,4 +130,50 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if fake is not None:
             fake.stop()
+    return 0
+
+
+def settings_env(settings: Any) -> dict[str, str]:
+    """``BUDGET_ROUTER_*`` variables that rebuild ``settings`` in another process."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if name == "gemini_api_key":
+            value = settings.gemini_api_key.get_secret_value()
+        elif name == "api_keys":
+            value = ",".join(sorted(value))
+        env[f"BUDGET_ROUTER_{name.upper()}"] = str(value)
+    return env
+
+
+def _run_workers(args: argparse.Namespace, settings: Any, fake: Any) -> int:
+    """Several worker processes: each builds the app from the environment (create_app factory)."""
+    import os
+
+    import uvicorn
+
+    from router.cli import CommandError
+
+    if settings.port == 0:
+        raise CommandError("--workers needs a fixed --port")
+    os.environ.update(settings_env(settings))
+    url = f"http://{settings.host}:{settings.port}"
+    if args.json:
+        print(json.dumps({"url": url, "service": "budget-router", "fake_gemini": fake.url if fake else None}))
+    else:
+        print(f"budget-router listening on {url} ({args.workers} workers)", file=sys.stderr)
+    sys.stdout.flush()
+    uvicorn.run(
+        "router.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        log_level=args.log_level.lower(),
+        access_log=args.access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+        backlog=2048,
+    )
     return 0
