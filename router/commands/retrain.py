@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--since", type=_since, default=None, help="only requests from this time on (ISO 8601)")
     parser.add_argument("--out", type=Path, default=None, help="models directory (default: models/)")
     parser.add_argument("--data-dir", type=Path, default=None, help="project data folder (default: data/)")
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N corpus rows (smoke runs)")
+    parser.add_argument("--limit", type=int, default=None, help="train on N sampled corpus rows (smoke runs)")
     parser.add_argument("--holdout-share", type=float, default=0.2, help="share of feedback prompts held out")
     parser.add_argument("--chunk-size", type=int, default=5000, help="rows read from the log per query")
     parser.add_argument("--no-promote", action="store_true", help="write the candidate, never switch CURRENT")

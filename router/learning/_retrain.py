@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ log = logging.getLogger("budget_router.learning")
 class RetrainConfig:
     """What one retraining run reads and writes.
 
-    ``base_limit`` trains on the first N corpus training rows only (tests, smoke runs);
+    ``base_limit`` trains on a seeded sample of N corpus training rows (tests, smoke runs);
     ``params`` overrides :class:`classifier.TierClassifier` parameters (default: the current
     model's, so the comparison is about the data).
     """
@@ -98,7 +99,9 @@ def retrain(
     if missing:
         raise FileNotFoundError(f"corpus files missing: {', '.join(missing)} (run `budget-router build-data`)")
     rows = {split: load_rows(path) for split, path in paths.items()}
-    base = rows["train"][: config.base_limit] if config.base_limit else rows["train"]
+    base = rows["train"]
+    if config.base_limit and config.base_limit < len(base):  # a seeded sample keeps every tier
+        base = random.Random(0).sample(base, config.base_limit)
     dataset = build_training_set(base, summary, holdout_share=config.holdout_share)
     step("training", 0)
     current, current_name = _load_current(config.models_dir)

@@ -8,6 +8,9 @@ transaction per batch, at least every ``flush_interval_s``. :meth:`~RequestLogWr
 until every row submitted before it is written; :meth:`~RequestLogWriter.close` flushes and stops
 the thread (the service calls it on shutdown).
 
+The thread starts with the first ``submit`` (or :meth:`~RequestLogWriter.start`;
+``autostart=False`` leaves it to ``start``).
+
 A batch that fails is retried (``retries`` times, with a growing pause: a locked or restarting
 database is usually back quickly); a batch that still fails is counted in
 :attr:`~RequestLogWriter.failed` and logged, and the writer goes on with the next.
@@ -56,6 +59,7 @@ class RequestLogWriter:
         flush_interval_s: float = 0.2,
         retries: int = 3,
         retry_pause_s: float = 0.2,
+        autostart: bool = True,
     ) -> None:
         if max_queue < 1 or batch_size < 1:
             raise ValueError("max_queue and batch_size must be positive")
@@ -64,6 +68,7 @@ class RequestLogWriter:
         self.flush_interval_s = flush_interval_s
         self.retries = retries
         self.retry_pause_s = retry_pause_s
+        self.autostart = autostart
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_queue)
         self._lock = threading.Lock()
         self._pending: dict[str, int] = {}
@@ -109,7 +114,7 @@ class RequestLogWriter:
             return False
         with self._lock:
             self.submitted += 1
-        if self._thread is None:
+        if self._thread is None and self.autostart:
             self.start()
         return True
 
