@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -110,8 +111,6 @@ def _cpu_s(pid: int) -> float:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -129,7 +128,18 @@ def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     if not line:
         proc.kill()
         raise RuntimeError(f"{' '.join(args)} did not start")
-    return proc, json.loads(line)["url"]
+    url = json.loads(line)["url"]
+    parts = urlsplit(url)
+    deadline = time.monotonic() + 60
+    while True:  # with several workers the line comes before the socket is bound
+        try:
+            socket.create_connection((parts.hostname, parts.port), timeout=1).close()
+            return proc, url
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"{' '.join(args)} did not start listening") from None
+            time.sleep(0.1)
 
 
 async def _latency(
