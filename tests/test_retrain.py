@@ -165,10 +165,8 @@ def test_prompts_scored_low_at_light_move_up(
         store.record_feedback("o1", 0.0)
         store.record_feedback("s1", 0.0)
     stamp = model_stamp(models)
-    code = main(
-        ["retrain", "--database-url", url, "--out", str(models), "--limit", str(BASE_ROWS), "--holdout-share", "0"]
-        + ["--json"]
-    )
+    args = ["--database-url", url, "--out", str(models), "--limit", str(BASE_ROWS), "--holdout-share", "0"]
+    code = main(["retrain", *args, "--json"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["feedback"]["feedback_rows"] == 120
