@@ -279,6 +279,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_error = "the service has not started"
     app.state.upstream = None
     app.state.warnings = []
+    app.state.store = None  # the request/feedback store (issue 4); router/api/feedback.py reads it
     app.add_exception_handler(RouterError, _router_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -297,6 +297,7 @@ class RoutingEngine:
         wanted = overrides.thinking
         forced_thinking = wanted is not None and (wanted.budget is not None or wanted.level is not None)
         include = wanted.include_thoughts if wanted is not None else None
+        routes: tuple[Route, ...]
         if overrides.model is not None:
             routes = (self._forced(tier, overrides, forced_thinking),)
             named.append("model")

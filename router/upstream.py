@@ -4,14 +4,15 @@ The proxy forwards the client's request body unchanged except for what the route
 (:func:`request_for`: the thinking setting, and ``maxOutputTokens`` headroom when the client set
 none; the model is in the URL), and returns what Gemini answered unchanged. Both directions go
 through the SDK's async API client (``client.aio._api_client.async_request`` and
-``async_request_streamed``), which carries the key, the base URL and API version, the timeout
-and the SDK's error conversion (:class:`google.genai.errors.APIError`), without the typed layer
-of ``client.aio.models.generate_content``: that layer re-encodes requests (tools re-ordered,
+``async_request_streamed``), which carries the key, the base URL and API version and the SDK's
+error conversion (:class:`google.genai.errors.APIError`), without the typed layer of
+``client.aio.models.generate_content``: that layer re-encodes requests (tools re-ordered,
 integers turned into floats, nested keys re-spelled), drops response fields the SDK does not know
-and re-encodes ``thoughtSignature`` bytes, and it costs about 2 ms of CPU per call (measured
-against the offline stand-in; see ``bench/router_overhead.py``). It is a private SDK attribute,
+and re-encodes ``thoughtSignature`` bytes, and it costs 2-3 ms more per call (measured against
+the offline stand-in: ``bench/router_overhead.py`` prints both). It is a private SDK attribute,
 so the supported SDK range is pinned in ``pyproject.toml`` and ``tests/test_service_upstream.py``
-exercises it against the stand-in.
+exercises it against the stand-in. The clients send through one shared aiohttp session (see
+:func:`router.app.lifespan`); this module times every attempt and every stream chunk itself.
 
 Each model is tried up to ``1 + max_retries`` times on 429, 408, 5xx, timeouts and connection
 errors, with exponential backoff and jitter; then the route's fallbacks in order (their thinking
@@ -100,6 +101,17 @@ def request_for(body: dict[str, Any], route: Route, *, set_thinking: bool = True
         config[key] = route.max_output_tokens
     if config:
         out[gc_key] = config
+    return out
+
+
+def count_request_for(body: dict[str, Any], route: Route) -> dict[str, Any]:
+    """A ``countTokens`` body for ``route``: unchanged, but a nested ``generateContentRequest``
+    that names a model (``models/auto``) names the routed one."""
+    out = dict(body)
+    for key in ("generateContentRequest", "generate_content_request"):
+        inner = body.get(key)
+        if isinstance(inner, dict) and "model" in inner:
+            out[key] = {**inner, "model": f"models/{route.model}"}
     return out
 
 
@@ -249,11 +261,11 @@ class Upstream:
         return Served(route, raw, data, attempts)
 
     async def count_tokens(self, version: str, routes: Sequence[Route], body: dict[str, Any]) -> Served:
-        """``countTokens`` (the body passes unchanged) on the first route that answers."""
+        """``countTokens`` (see :func:`count_request_for`) on the first route that answers."""
 
         async def once(route: Route) -> tuple[bytes, Any]:
             path = f"models/{route.model}:countTokens"
-            response = await self._api(version).async_request("post", path, dict(body), None)
+            response = await self._api(version).async_request("post", path, count_request_for(body, route), None)
             text = response.body or "{}"
             return text.encode(), json.loads(text)
 

@@ -167,3 +167,11 @@ def test_count_tokens_forms(http: httpx.Client, clean_fake_gemini: Any) -> None:
     assert plain.status_code == nested.status_code == 200
     assert plain.json()["totalTokens"] == nested.json()["totalTokens"] > 0
     assert plain.headers["x-router-model"]
+    clean_fake_gemini.reset()
+    routed = http.post(
+        "/v1beta/models/auto:countTokens",
+        json={"generateContentRequest": {"model": "models/auto", "contents": RICH["contents"][:1]}},
+    )
+    assert routed.status_code == 200
+    sent = clean_fake_gemini.requests[-1]["body"]["generateContentRequest"]["model"]
+    assert sent == "models/" + routed.headers["x-router-model"]
