@@ -159,3 +159,15 @@ def test_v1beta_and_v1_both_served(router_server: Any, clean_fake_gemini: Any) -
             client.models.generate_content(model="auto", contents=LIGHT)
     paths = [r["path"] for r in clean_fake_gemini.requests]
     assert [p.split("/")[1] for p in paths] == ["v1", "v1beta"]
+
+
+def test_metrics_count_tier_model_tokens_and_cost(client: genai.Client, router_server: Any) -> None:
+    response = client.models.generate_content(model="auto", contents=LIGHT)
+    model = response.sdk_http_response.headers["x-router-model"]
+    text = httpx.get(router_server.url + "/metrics").text
+    assert (
+        f'budget_router_requests_total{{endpoint="generateContent",model="{model}",status="200",tier="light"}}' in text
+    )
+    assert f'budget_router_tokens_total{{kind="candidates",model="{model}"}}' in text
+    assert f'budget_router_cost_usd_total{{model="{model}"}}' in text
+    assert f'budget_router_upstream_latency_seconds_count{{model="{model}",outcome="ok"}}' in text

@@ -6,14 +6,16 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from router.errors import InvalidRequest, RouterError
 from router.routing import Decision, new_request_id
 
 log = logging.getLogger("budget_router.requests")
+M = TypeVar("M", bound=BaseModel)
 
 #: Paths answered in OpenAI's error shape instead of Gemini's.
 OPENAI_PREFIX = "/v1/chat/"
@@ -87,6 +89,38 @@ async def read_json(request: Request) -> Any:
         ) from None
     except RecursionError:
         raise InvalidRequest("Invalid JSON payload received: nested too deeply.") from None
+
+
+def validate_model(model: type[M], raw: Any) -> M:
+    """``model`` validated from parsed JSON; a :class:`pydantic.ValidationError` becomes a 400
+    naming the first problems."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ())) or "body"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        raise InvalidRequest("Invalid request: " + "; ".join(problems) + ".") from None
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` inlined, for ``openapi_extra`` request bodies."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
 
 
 def expect_object(value: Any, where: str) -> dict[str, Any]:

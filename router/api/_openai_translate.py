@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from router.errors import InvalidRequest
+
+from ._common import validate_model
 
 FINISH_REASONS = {
     "STOP": "stop",
@@ -86,14 +88,7 @@ def parse_request(raw: Any) -> ChatRequest:
     """Validate a Chat Completions body (400 naming the first problems)."""
     if not isinstance(raw, dict):
         raise InvalidRequest("The request body must be a JSON object.")
-    try:
-        return ChatRequest.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors()[:5]:
-            where = ".".join(str(p) for p in err.get("loc", ())) or "body"
-            problems.append(f"{where}: {err.get('msg', 'invalid')}")
-        raise InvalidRequest("Invalid request: " + "; ".join(problems) + ".") from None
+    return validate_model(ChatRequest, raw)
 
 
 # --- request --------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from router.catalog import Thinking
+from router.errors import InvalidRequest
 from router.routing import Overrides, estimate_prompt_tokens, prompt_text
 
-from ._common import record
+from ._common import inline_schema, read_json, record, validate_model
 from .deps import RoutingDeps
 
 router = APIRouter(tags=["routing"])
@@ -72,11 +73,23 @@ class RouteDecision(BaseModel):
     warnings: list[str]
 
 
-@router.post("/v1/route", responses={200: {"model": RouteDecision}}, summary="Decide a route, call nothing")
-async def route(payload: RouteRequest, request: Request, deps: RoutingDeps) -> Response:
+@router.post(
+    "/v1/route",
+    responses={200: {"model": RouteDecision}},
+    summary="Decide a route, call nothing",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(RouteRequest)}}}
+    },
+)
+async def route(request: Request, deps: RoutingDeps) -> Response:
     """Classify the prompt and return the tier, per-tier probabilities, model, thinking setting,
     estimated cost and classifier version. Routing headers are set as on proxied answers."""
     engine, rid = deps.engine, deps.rid
+    request.state.endpoint = "route"
+    raw = await read_json(request)
+    if not isinstance(raw, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    payload = validate_model(RouteRequest, raw)
     thinking = None
     if payload.thinking is not None:
         thinking = Thinking(budget=payload.thinking.budget, level=payload.thinking.level)
