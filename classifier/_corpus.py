@@ -262,16 +262,22 @@ def augment(items: list[Item], rng: random.Random) -> list[Item]:
     return out
 
 
+def project_files(raw_dir: Path, kind: str = "written") -> list[Path]:
+    """The project's own prompt files: ``project_written*.jsonl`` (training) or
+    ``project_holdout*.jsonl`` (evaluation only)."""
+    return sorted(raw_dir.glob(f"project_{kind}*.jsonl"))
+
+
 def build_corpus(
     sources_dir: Path,
-    project_file: Path,
+    project_paths: Iterable[Path],
     out_dir: Path,
     seed: int = DEFAULT_SEED,
 ) -> dict[str, Any]:
     """Build ``out_dir/{train,validation,test,outcome_holdout}.jsonl.gz`` and ``manifest.json``."""
     rng = random.Random(seed)
     trainable, holdout, stats = load_source_items(sources_dir)
-    project = load_project_items(project_file) if project_file.exists() else []
+    project = [item for path in project_paths for item in load_project_items(path)]
     augmented = augment(trainable, rng)
 
     seen: set[str] = {dedup_key(it.text) for it in holdout}

@@ -34,6 +34,24 @@ _SALT_FIRST = np.uint64(0x165667B19E3779F9)
 
 _OPTION_LABEL = re.compile(r"(?m)^[ \t]*[\(\[]?[a-e][\.\)\]:][ \t]+")
 _TRAILING_ANSWERS = ("answer:", "réponse:", "réponse :", "antwort:", "respuesta:")
+#: Chat scaffolding that carries no difficulty: template tokens (``<|im_start|>``, ``[INST]``,
+#: ``<s>``), role tags (``<user>``, ``</system>``) and role labels opening a line
+#: (``User:``, ``### Instruction:``, ``ASSISTANT:``).
+_CHAT_SCAFFOLD = re.compile(
+    r"<\|[^|>\n]{0,40}\|>(?:[ \t]*(?:system|user|assistant)\b)?|\[/?inst\]|</?s>"
+    r"|</?(?:system|user|assistant|human|bot)>"
+    r"|(?m:^[ \t#>*]*(?:system|user|assistant|human|ai|bot|instruction|response|input|output)"
+    r"(?:[ \t]+(?:message|request|prompt|query|input))?[ \t]*:)"
+)
+#: A leading sentence that describes the assistant rather than the task ("You are a helpful
+#: assistant.", "Act as a tutor.", "Tu es un assistant.") is a system instruction written into
+#: the prompt: it is not read when more text follows it.
+_PERSONA = re.compile(
+    r"^\s*(?:you are|you're|act as|tu es|vous êtes|du bist|sie sind|eres|sei|você é)\b"
+    r"(?=[^.!?\n]{0,160}\b(?:assistant|assistente|asistente|assistent|chatbot|bot|ai|ia|ki|llm"
+    r"|language model|helpful|expert|tutor|teacher|agent)\b)"
+    r"[^.!?\n]{0,160}[.!\n]\s*(?=\S)"
+)
 #: Sentence punctuation becomes a space; every ASCII digit becomes 0.
 _CLEAN_TABLE = str.maketrans({**{ch: " " for ch in "?!.,;:\"'«»“”‘’¿¡…\t\n\r"}, **{d: "0" for d in "123456789"}})
 _MATH_CHARS = "$\\^=+<>∑∫√π≤≥±×÷∞≠≈"
@@ -83,6 +101,9 @@ def clean_text(text: str, head_chars: int, tail_chars: int) -> str:
     text = text.casefold()
     if "\n" in text:
         text = _OPTION_LABEL.sub(" ", text)
+    if ":" in text or "<" in text or "[" in text:
+        text = _CHAT_SCAFFOLD.sub(" ", text)
+    text = _PERSONA.sub(" ", text, count=1)
     stripped = text.rstrip()
     for marker in _TRAILING_ANSWERS:
         if stripped.endswith(marker):
@@ -96,9 +117,16 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
 
 
-def hash_ngrams(cp: np.ndarray, char_ngrams: tuple[int, int], word_ngrams: tuple[int, int], bits: int) -> np.ndarray:
-    """Bucket ids (``0 <= id < 2**bits``) of every char and word n-gram, and of the first word and
-    first two words, of a cleaned text given as code points (starting and ending with a space)."""
+def hash_ngrams(
+    cp: np.ndarray,
+    char_ngrams: tuple[int, int],
+    word_ngrams: tuple[int, int],
+    bits: int,
+    first_words: bool = True,
+) -> np.ndarray:
+    """Bucket ids (``0 <= id < 2**bits``) of every char and word n-gram, and (with ``first_words``)
+    of the first word and first two words, of a cleaned text given as code points (starting and
+    ending with a space)."""
     n = cp.size
     pw, inv = _powers()
     # prefix[i] = sum_{j<i} cp[j] * P**-j ; hash(s, e) = (prefix[e] - prefix[s]) * P**(e-1)
@@ -118,8 +146,8 @@ def hash_ngrams(cp: np.ndarray, char_ngrams: tuple[int, int], word_ngrams: tuple
                 s, e = word_starts[: word_starts.size - size + 1], word_ends[size - 1 :]
                 h = (prefix[e] - prefix[s]) * pw[e - 1]
                 parts.append(h ^ (_SALT_WORD + np.uint64(size)))
-                # the opening words say what is asked ("translate", "prove", "résous")
-                parts.append(h[:1] ^ (_SALT_FIRST + np.uint64(size)))
+                if first_words:  # the opening words say what is asked ("translate", "prove", "résous")
+                    parts.append(h[:1] ^ (_SALT_FIRST + np.uint64(size)))
     if not parts:
         return np.zeros(0, dtype=np.int64)
     mixed = np.concatenate(parts) * _MIX
@@ -172,16 +200,25 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         Bound on the text n-grams read: its first ``head_chars`` and last ``tail_chars``.
     structural_weight : float
         Multiplier of the standardised structural block relative to the n-gram block.
+    first_words : bool
+        Also hash the first word and the first two words as features of their own.
+    norm_power : float
+        The n-gram block is divided by ``(idf mass) ** norm_power``: 1 gives unit norm; below 1,
+        padding a prompt with unrelated words (a chat preamble) dilutes its own n-grams less.
+    verbose : bool
+        Show a progress bar while extracting features.
     """
 
     def __init__(
         self,
-        bits: int = 18,
+        bits: int = 16,
         char_ngrams: tuple[int, int] = (3, 5),
         word_ngrams: tuple[int, int] = (1, 2),
         head_chars: int = 3000,
         tail_chars: int = 1000,
         structural_weight: float = 0.3,
+        first_words: bool = True,
+        norm_power: float = 1.0,
         verbose: bool = False,
     ) -> None:
         self.bits = bits
@@ -190,6 +227,8 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         self.head_chars = head_chars
         self.tail_chars = tail_chars
         self.structural_weight = structural_weight
+        self.first_words = first_words
+        self.norm_power = norm_power
         self.verbose = verbose
 
     @property
@@ -200,7 +239,7 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         """The n-gram bucket ids (with repeats) and the raw structural features of one prompt."""
         cleaned = clean_text(text, self.head_chars, self.tail_chars)
         cp = _code_points(cleaned[:MAX_HASHED_CHARS])
-        buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits)
+        buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, self.first_words)
         return buckets, structural_features(text, cp, self.head_chars)
 
     def _extract_all(self, texts: list[str], what: str) -> tuple[list[np.ndarray], np.ndarray]:
@@ -241,10 +280,12 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
     def _matrix(self, buckets: list[np.ndarray], dense: np.ndarray) -> sp.csr_matrix:
         n_struct = len(STRUCTURAL_FEATURES)
         struct_idx = np.arange(self.n_hashed, self.n_hashed + n_struct)
-        indptr, indices, data = [0], [], []
+        indptr = [0]
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
         for b, raw in zip(buckets, dense, strict=True):
             weights = self.idf_[b].astype(np.float64)
-            mass = float(np.sqrt(np.dot(weights, weights)))
+            mass = float(np.dot(weights, weights)) ** (0.5 * self.norm_power)
             indices.extend((b, struct_idx))
             data.extend((weights / mass if mass > 0 else weights, self.scale_dense(raw)))
             indptr.append(indptr[-1] + b.size + n_struct)

@@ -48,7 +48,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
     ----------
     C : float
         Inverse regularisation strength of the logistic regression.
-    bits, char_ngrams, word_ngrams, head_chars, tail_chars, structural_weight
+    bits, char_ngrams, word_ngrams, head_chars, tail_chars, structural_weight, first_words, norm_power
         Passed to :class:`~classifier._features.PromptFeaturizer`.
     class_weight : "balanced" or None
         Re-weights tiers inversely to their frequency during training.
@@ -67,12 +67,14 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         C: float = 8.0,
-        bits: int = 18,
+        bits: int = 16,
         char_ngrams: tuple[int, int] = (3, 5),
         word_ngrams: tuple[int, int] = (1, 2),
         head_chars: int = 3000,
         tail_chars: int = 1000,
         structural_weight: float = 0.3,
+        first_words: bool = True,
+        norm_power: float = 1.0,
         class_weight: str | None = "balanced",
         max_iter: int = 300,
         verbose: bool = False,
@@ -84,6 +86,8 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         self.head_chars = head_chars
         self.tail_chars = tail_chars
         self.structural_weight = structural_weight
+        self.first_words = first_words
+        self.norm_power = norm_power
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.verbose = verbose
@@ -98,15 +102,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         unknown = sorted(set(labels) - set(TIERS))
         if unknown:
             raise ValueError(f"unknown tiers {unknown}; expected {list(TIERS)}")
-        featurizer = PromptFeaturizer(
-            bits=self.bits,
-            char_ngrams=self.char_ngrams,
-            word_ngrams=self.word_ngrams,
-            head_chars=self.head_chars,
-            tail_chars=self.tail_chars,
-            structural_weight=self.structural_weight,
-            verbose=self.verbose,
-        )
+        featurizer = self._make_featurizer()
         matrix = featurizer.fit_transform(texts)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-3)
@@ -118,7 +114,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         # one vector per tier: idf-weighted n-gram weights, so a prompt's score is a gather-sum
         self.hashed_weights_ = [(coef[k, :n_hashed] * featurizer.idf_).astype(np.float32) for k in range(len(TIERS))]
         self.idf_squared_ = (featurizer.idf_.astype(np.float64) ** 2).astype(np.float32)
-        self._packed_cache = None
+        self._packed_cache: np.ndarray | None = None
         self.structural_weights_ = coef[:, n_hashed:].T.copy()
         self.intercept_ = model.intercept_[order].copy()
         self.classes_ = np.asarray(TIERS, dtype=object)
@@ -126,6 +122,19 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = 1.0
         self.thresholds_ = Thresholds.argmax()
         return self
+
+    def _make_featurizer(self) -> PromptFeaturizer:
+        return PromptFeaturizer(
+            bits=self.bits,
+            char_ngrams=tuple(self.char_ngrams),  # type: ignore[arg-type]
+            word_ngrams=tuple(self.word_ngrams),  # type: ignore[arg-type]
+            head_chars=self.head_chars,
+            tail_chars=self.tail_chars,
+            structural_weight=self.structural_weight,
+            first_words=self.first_words,
+            norm_power=self.norm_power,
+            verbose=self.verbose,
+        )
 
     def calibrate(self, X: Iterable[str], y: Sequence[str], *, max_under_routing: float = 0.015) -> TierClassifier:
         """Fit the temperature and the decision thresholds on held-out prompts (never test)."""
@@ -147,7 +156,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     def _packed(self) -> np.ndarray:
         """Per-tier n-gram weights and the squared idf as one (4, n) array: one gather per prompt."""
-        packed = getattr(self, "_packed_cache", None)
+        packed: np.ndarray | None = getattr(self, "_packed_cache", None)
         if packed is None:
             packed = np.ascontiguousarray(np.vstack([*self.hashed_weights_, self.idf_squared_]), dtype=np.float32)
             self._packed_cache = packed
@@ -156,7 +165,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
     def _logits_one(self, text: str) -> np.ndarray:
         buckets, raw = self.featurizer_.extract(text)
         sums = np.take(self._packed(), buckets, axis=1).sum(axis=1).astype(np.float64)
-        mass = float(np.sqrt(sums[3]))
+        mass = float(sums[3]) ** (0.5 * self.norm_power)
         hashed = sums[:3] / mass if mass > 0 else sums[:3] * 0.0
         return hashed + self.featurizer_.scale_dense(raw) @ self.structural_weights_ + self.intercept_
 

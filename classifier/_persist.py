@@ -21,7 +21,6 @@ import numpy as np
 import sklearn
 
 from classifier._decision import Thresholds
-from classifier._features import PromptFeaturizer
 from classifier._model import TIERS, TierClassifier
 from classifier.errors import ModelLoadError, ModelVersionMismatch
 
@@ -137,14 +136,7 @@ def load_model(path: str | Path | None = None) -> TierClassifier:
         raise ModelLoadError(f"cannot read model artefact {artefact}: {exc}") from exc
     params = state["params"]
     clf = TierClassifier(**{**params, "verbose": False})
-    featurizer = PromptFeaturizer(
-        bits=params["bits"],
-        char_ngrams=tuple(params["char_ngrams"]),
-        word_ngrams=tuple(params["word_ngrams"]),
-        head_chars=params["head_chars"],
-        tail_chars=params["tail_chars"],
-        structural_weight=params["structural_weight"],
-    )
+    featurizer = clf._make_featurizer()
     for name in _FEATURIZER_ARRAYS:
         setattr(featurizer, name, state["featurizer"][name])
     featurizer.n_features_out_ = featurizer.n_hashed + len(featurizer.structural_mean_)

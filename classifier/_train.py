@@ -23,7 +23,8 @@ from classifier._eval import classification_report, rank_correlation
 from classifier._model import TierClassifier
 
 PERTURB_SEED = 7
-PERTURB_SHARE = 0.15
+PERTURB_SHARE = 0.4
+#: Chat-style wrappers used to augment training (the tests use a different, held-out set).
 CHAT_PREAMBLES = (
     "You are a helpful assistant. Answer the user's request.\n\nUser: {text}",
     "Please help me with the following:\n\n{text}",
@@ -31,19 +32,50 @@ CHAT_PREAMBLES = (
     "<|user|>\n{text}\n<|assistant|>",
     "### Instruction:\n{text}\n\n### Response:",
     "Hey, quick one for you. {text}",
+    "You are a concise assistant. Keep answers short.\n\n{text}",
+    "Question: {text}\nAnswer:",
+    "[INST] {text} [/INST]",
+    "Human: {text}\n\nAssistant:",
+    "I have a question.\n{text}\nThanks in advance!",
+    "Context: internal help desk chat.\nMessage from user:\n{text}",
+    "{text}\n\nPlease answer carefully.",
+    "Hi there,\n\n{text}\n\nBest regards",
+    "Tu es un assistant utile. Réponds à la demande suivante.\n\n{text}",
+    "Bonjour ! {text} Merci d'avance.",
+    "Du bist ein hilfreicher Assistent.\n\n{text}",
+    "Eres un asistente útil.\n\n{text}",
+    "<system>You answer questions for our customers.</system>\n<user>{text}</user>",
+    "Task from the queue (priority: normal):\n{text}",
+    "The user wrote the following. Respond appropriately.\n---\n{text}\n---",
+    "Can you help me out? {text}",
+    "Answer the following as an expert would.\n\n{text}",
+    '{"role": "user", "content": "{text}"}',
+    "Read the request below and reply.\n\n{text}",
+    "The following is a task. Complete it.\n\n{text}",
+    "Write a response to this instruction:\n{text}",
+    "{text}\n\nReply in English.",
+    "{text}\n\nKeep it brief, please.",
+    "{text} (please be thorough)",
+    "Instruction follows.\n{text}\nEnd of instruction.",
+    "Respond to the message below.\n---\n{text}",
+    "Here is my request: {text}",
+    "{text}\nPlease and thank you!",
+    "Réponds à la question suivante.\n{text}",
+    "Antworte bitte auf Deutsch.\n{text}",
+    "Responde en español, por favor.\n{text}",
 )
 
 
-def perturb(text: str, kind: str, rng: random.Random | None = None) -> str:
-    """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` or
-    ``no_option_letters``; the prompt's difficulty is unchanged."""
+def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: Sequence[str] = CHAT_PREAMBLES) -> str:
+    """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` (wrapped in one
+    of ``preambles``) or ``no_option_letters``; the prompt's difficulty is unchanged."""
     if kind == "lower":
         return text.lower()
     if kind == "no_question_mark":
         return text.replace("?", "")
     if kind == "chat":
-        template = (rng or random.Random(0)).choice(CHAT_PREAMBLES)
-        return template.format(text=text)
+        template = (rng or random.Random(0)).choice(preambles)
+        return template.replace("{text}", text)
     if kind == "no_option_letters":
         import re
 
@@ -66,7 +98,7 @@ def with_perturbations(
     out_x, out_y, out_w = list(texts), list(tiers), list(weights)
     for text, tier, weight in zip(texts, tiers, weights, strict=True):
         if rng.random() < share:
-            out_x.append(perturb(text, rng.choice(("lower", "no_question_mark", "chat")), rng))
+            out_x.append(perturb(text, rng.choice(("lower", "no_question_mark", "chat", "chat", "chat")), rng))
             out_y.append(tier)
             out_w.append(weight)
     return out_x, out_y, out_w
@@ -186,7 +218,10 @@ def summarise_scores(values: Sequence[float]) -> dict[str, float]:
 
 
 def format_robustness(
-    clf: TierClassifier, texts: Sequence[str], kinds: Sequence[str] = PERTURBATIONS
+    clf: TierClassifier,
+    texts: Sequence[str],
+    kinds: Sequence[str] = PERTURBATIONS,
+    preambles: Sequence[str] = CHAT_PREAMBLES,
 ) -> dict[str, float]:
     """Share of prompts whose predicted tier is unchanged by each format perturbation.
 
@@ -196,7 +231,7 @@ def format_robustness(
     rng = random.Random(11)
     out = {}
     for kind in kinds:
-        changed = [(i, perturb(t, kind, rng)) for i, t in enumerate(texts)]
+        changed = [(i, perturb(t, kind, rng, preambles)) for i, t in enumerate(texts)]
         changed = [(i, p) for i, p in changed if p != texts[i]]
         if not changed:
             continue

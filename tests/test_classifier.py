@@ -126,6 +126,32 @@ def test_cleaning_removes_format_only_differences() -> None:
     assert a == b
 
 
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "<|im_start|>user\nWhich gas do plants absorb?<|im_end|>\n<|im_start|>assistant",
+        "### Instruction:\nWhich gas do plants absorb?\n\n### Response:",
+        "USER: Which gas do plants absorb?\nASSISTANT:",
+        "[INST] Which gas do plants absorb? [/INST]",
+        "<user>Which gas do plants absorb?</user>",
+    ],
+)
+def test_cleaning_removes_chat_scaffolding(wrapped: str) -> None:
+    assert clean_text(wrapped, 3000, 1000) == clean_text("Which gas do plants absorb?", 3000, 1000)
+
+
+def test_cleaning_drops_a_leading_persona_but_not_a_task_setup() -> None:
+    assert clean_text("You are a helpful assistant. Explain lifetimes.", 3000, 1000) == " explain lifetimes "
+    assert clean_text("Tu es un assistant utile. Traduis ceci.", 3000, 1000) == " traduis ceci "
+    for task in ("You are given an array of n integers. Find the max subarray.", "You are a farmer with a fence."):
+        assert clean_text(task, 3000, 1000).startswith(" you are ")
+
+
+def test_cleaning_keeps_colons_that_carry_content() -> None:
+    assert "ratio" in clean_text("The ratio a:b is 2:3 at 10:30.", 3000, 1000)
+    assert "int" in clean_text("def f(x: int) -> None:", 3000, 1000)
+
+
 def test_long_input_is_bounded() -> None:
     featurizer = PromptFeaturizer(bits=10, head_chars=100, tail_chars=50).fit(["a b c"])
     short_buckets, _ = featurizer.extract("word " * 40)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from classifier._corpus import TIERS, build_corpus, load_source_items, read_jsonl, resolve_tier, write_jsonl
+from classifier._corpus import (
+    TIERS,
+    build_corpus,
+    load_source_items,
+    project_files,
+    read_jsonl,
+    resolve_tier,
+    write_jsonl,
+)
 from classifier._text import dedup_key
 from router.paths import data_dir
 
@@ -76,7 +84,7 @@ def test_manifest_matches_files(corpus: dict[str, list[dict]]) -> None:
 
 def test_build_is_reproducible(tmp_path: Path) -> None:
     """Rebuilding from data/sources and data/raw gives the committed files byte for byte."""
-    build_corpus(DATA / "sources" / "prompts", DATA / "raw" / "project_written.jsonl", tmp_path)
+    build_corpus(DATA / "sources" / "prompts", project_files(DATA / "raw"), tmp_path)
     for split in SPLITS:
         ours = hashlib.sha256((tmp_path / f"{split}.jsonl.gz").read_bytes()).hexdigest()
         committed = hashlib.sha256((DATA / "corpus" / f"{split}.jsonl.gz").read_bytes()).hexdigest()

@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from classifier._corpus import DEFAULT_SEED, build_corpus
+    from classifier._corpus import DEFAULT_SEED, build_corpus, project_files
     from router.cli import CommandError
 
     root = args.data_dir or data_dir()
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"no source prompts under {sources}")
     manifest = build_corpus(
         sources,
-        root / "raw" / "project_written.jsonl",
+        project_files(root / "raw"),
         root / "corpus",
         seed=DEFAULT_SEED if args.seed is None else args.seed,
     )

@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from classifier._corpus import project_files
     from classifier._eval import evaluate
     from classifier._train import (
         contrasts,
@@ -63,9 +64,8 @@ def run(args: argparse.Namespace) -> int:
         "within_source_contrasts_test": contrasts(clf, test),
         "outcome_holdout_by_source": report_by_source(clf, rows["outcome_holdout"]),
     }
-    holdout_file = root / "raw" / "project_holdout.jsonl"
-    if holdout_file.is_file():
-        held = load_rows(holdout_file)
+    held = [row for path in project_files(root / "raw", "holdout") for row in load_rows(path)]
+    if held:
         metrics["project_holdout"] = evaluate(clf, [r["text"] for r in held], [r["tier"] for r in held])
     if args.loso:
         metrics["leave_one_source_out"] = leave_one_source_out(
