@@ -17,7 +17,7 @@ from _db import BACKENDS, fresh_database
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, inspect, select, text
+from sqlalchemy import Engine, event, func, insert, inspect, select, text
 
 from router.errors import NotFound, RouterError
 from router.store import (
@@ -110,7 +110,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     try:
         with eng.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() > 0
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         eng.dispose()
@@ -184,7 +184,7 @@ def test_unknown_request_id_is_not_found(engine: Engine) -> None:
 @pytest.mark.parametrize("score", [-0.01, 1.01, float("nan"), float("inf"), True, "0.5", None])
 def test_bad_scores_are_rejected(engine: Engine, score: object) -> None:
     with engine.begin() as connection:
-        connection.execute(RequestRow.__table__.insert(), [record("b1").as_row()])
+        connection.execute(insert(RequestRow), [record("b1").as_row()])
     with pytest.raises(InvalidFeedback) as info:
         record_feedback(engine, "b1", score)  # type: ignore[arg-type]
     assert info.value.http_status == 422
@@ -193,7 +193,7 @@ def test_bad_scores_are_rejected(engine: Engine, score: object) -> None:
 
 def test_repeats_all_kept_latest_wins(engine: Engine) -> None:
     with engine.begin() as connection:
-        connection.execute(RequestRow.__table__.insert(), [record("p1", tier_served="light").as_row()])
+        connection.execute(insert(RequestRow), [record("p1", tier_served="light").as_row()])
     first = record_feedback(engine, "p1", 0.1)
     second = record_feedback(engine, "p1", 0.9, label="fixed")
     assert (first.supersedes, second.supersedes) == (0, 1)
@@ -225,9 +225,9 @@ def test_chunked_reading_pages_by_key_and_excludes_what_retraining_must_not_see(
     rows[2]["stand_in"] = True
     rows[3]["status"] = 502
     with engine.begin() as connection:
-        connection.execute(RequestRow.__table__.insert(), rows)
+        connection.execute(insert(RequestRow), rows)
         connection.execute(
-            FeedbackRow.__table__.insert(),
+            insert(FeedbackRow),
             [{"request_id": r["request_id"], "created_at": r["created_at"], "score": 0.0} for r in rows],
         )
     statements = []

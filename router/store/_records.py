@@ -135,7 +135,10 @@ class RequestRecord:
             status=status,
             error=error,
             classifier_version=decision.classifier_version,
-            **counts,
+            prompt_tokens=counts["prompt_tokens"],
+            cached_tokens=counts["cached_tokens"],
+            thoughts_tokens=counts["thoughts_tokens"],
+            candidates_tokens=counts["candidates_tokens"],
         )
 
 
