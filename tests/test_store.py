@@ -325,3 +325,50 @@ def test_kill_9_loses_no_acknowledged_feedback(url: str) -> None:
         assert migrate(eng) == []  # still opens and migrates cleanly
     finally:
         eng.dispose()
+
+
+# -- rows built from the router's decision ---------------------------------------------------------
+
+
+def test_request_record_from_a_decision(url: str) -> None:
+    from router.catalog import Thinking
+    from router.policy import Route
+    from router.routing import Decision
+
+    decision = Decision(
+        request_id="dec-1",
+        tier="advanced",
+        probabilities={"light": 0.1, "intermediate": 0.3, "advanced": 0.6},
+        score=0.75,
+        routes=(Route("advanced", "gemini-2.5-flash", Thinking(budget=24576), 32768, ()),),
+        prompt_tokens=12,
+        estimated_cost_usd=0.08,
+        cost_verified=True,
+        classifier_version="v7",
+        overrides=("tier",),
+    )
+    usage = {"promptTokenCount": 12, "thoughtsTokenCount": 900, "candidatesTokenCount": 40}
+    row = RequestRecord.from_decision(
+        decision,
+        "Prove it.",
+        endpoint="generateContent",
+        prompt_storage="hash",
+        api_key="client-secret",
+        tier_predicted="light",
+        latency_ms=812.5,
+        usage=usage,
+        cost_usd=0.0024,
+        stand_in=True,
+    )
+    assert (row.tier_predicted, row.tier_served, row.thinking) == ("light", "advanced", "budget=24576")
+    assert (row.overrides, row.overridden, row.stand_in) == ("tier", True, True)
+    assert (row.prompt_tokens, row.thoughts_tokens, row.candidates_tokens, row.cached_tokens) == (12, 900, 40, None)
+    assert row.prompt_text is None and row.prompt_hash == prompt_hash("Prove it.")
+    assert row.api_key_id == key_id("client-secret") and "client-secret" not in str(row.as_row())
+    assert row.cost_verified is True
+    with Store.open(url) as store:
+        assert store.log_request(row)
+        store.writer.flush()
+        [stored] = list(iter_requests(store.engine))
+    assert (stored.request_id, stored.complexity_score, stored.prob_advanced) == ("dec-1", 0.75, 0.6)
+    assert stored.created_at.tzinfo is not None
