@@ -38,6 +38,7 @@ from router.store import (
     migrate,
     prompt_hash,
     record_feedback,
+    usage_by_key,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -372,3 +373,18 @@ def test_request_record_from_a_decision(url: str) -> None:
         [stored] = list(iter_requests(store.engine))
     assert (stored.request_id, stored.complexity_score, stored.prob_advanced) == ("dec-1", 0.75, 0.6)
     assert stored.created_at.tzinfo is not None
+
+
+def test_usage_by_key(engine: Engine) -> None:
+    rows = [
+        record("u1", api_key_id=key_id("a"), prompt_tokens=10, candidates_tokens=5, thoughts_tokens=20, cost_usd=0.5),
+        record("u2", api_key_id=key_id("a"), prompt_tokens=1, candidates_tokens=1, status=502, cost_usd=0.25),
+        record("u3", api_key_id=key_id("b"), prompt_tokens=3),
+        record("u4"),
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(RequestRow), [r.as_row() for r in rows])
+    usage = {u.api_key_id: u for u in usage_by_key(engine)}
+    a = usage[key_id("a")]
+    assert (a.requests, a.errors, a.prompt_tokens, a.output_tokens, a.cost_usd) == (2, 1, 11, 26, 0.75)
+    assert usage[key_id("b")].requests == 1 and usage[None].requests == 1

@@ -19,7 +19,7 @@ from router.store._engine import DEFAULT_URL, make_engine, normalise_url, write_
 from router.store._feedback import FeedbackReceipt, InvalidFeedback, check_feedback, record_feedback
 from router.store._migrations import LATEST_VERSION, MIGRATIONS, Migration, applied, migrate
 from router.store._models import Base, FeedbackRow, RequestRow, SchemaVersion
-from router.store._read import LearningRow, iter_learning_rows, iter_requests
+from router.store._read import KeyUsage, LearningRow, iter_learning_rows, iter_requests, usage_by_key
 from router.store._records import PROMPT_STORAGE_VALUES, PromptStorage, RequestRecord, key_id, prompt_hash
 from router.store._store import Store
 from router.store._writer import RequestLogWriter
@@ -33,6 +33,7 @@ __all__ = [
     "FeedbackReceipt",
     "FeedbackRow",
     "InvalidFeedback",
+    "KeyUsage",
     "LearningRow",
     "Migration",
     "PromptStorage",
@@ -51,5 +52,6 @@ __all__ = [
     "normalise_url",
     "prompt_hash",
     "record_feedback",
+    "usage_by_key",
     "write_transaction",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, exists, select
+from sqlalchemy import Engine, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from router.store._models import FeedbackRow, RequestRow
@@ -113,3 +113,35 @@ def iter_learning_rows(
                 created_at=row[10],
             )
         last = int(rows[-1][0])
+
+
+@dataclass(frozen=True)
+class KeyUsage:
+    """Requests, tokens and cost logged for one client key id (``None``: no key sent)."""
+
+    api_key_id: str | None
+    requests: int
+    errors: int
+    prompt_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+def usage_by_key(engine: Engine, *, since: datetime | None = None) -> list[KeyUsage]:
+    """Per-key usage (aggregated in the database), most requests first. Output tokens count
+    candidates and thoughts, as Gemini bills them."""
+    query = select(
+        RequestRow.api_key_id,
+        func.count(),
+        func.sum(case((RequestRow.status >= 400, 1), else_=0)),
+        func.coalesce(func.sum(RequestRow.prompt_tokens), 0),
+        func.coalesce(func.sum(RequestRow.candidates_tokens), 0)
+        + func.coalesce(func.sum(RequestRow.thoughts_tokens), 0),
+        func.coalesce(func.sum(RequestRow.cost_usd), 0.0),
+    ).group_by(RequestRow.api_key_id)
+    if since is not None:
+        query = query.where(RequestRow.created_at >= since)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    out = [KeyUsage(r[0], int(r[1]), int(r[2] or 0), int(r[3]), int(r[4]), float(r[5])) for r in rows]
+    return sorted(out, key=lambda u: (-u.requests, u.api_key_id or ""))
