@@ -4,10 +4,8 @@ Every endpoint (``/v1/route``, the Gemini-native proxy, the OpenAI-compatible ro
 ``budget-router route`` command decide through :class:`RoutingEngine`; nothing here does network
 I/O or imports FastAPI or google-genai, so the CLI stays fast.
 
-What the classifier reads (:func:`prompt_text`): the text parts of the newest user turn that has
-text (a turn holding only function responses continues the question before it), cut to
-``max_prompt_chars`` by keeping its head and its tail. Its cost is bounded however long the
-conversation is; the rest of the request only feeds the token estimate.
+What the classifier reads of a request is :mod:`router.prompt`'s rule (the newest user turn with
+text, bounded to ``max_prompt_chars``); the rest of the request only feeds the token estimate.
 
 Overrides (:class:`Overrides`) are the client's explicit choices: a forced tier, a forced model
 (passed through; the tier is still predicted and reported), a forced thinking setting (kept when
@@ -21,7 +19,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
@@ -29,14 +27,10 @@ from typing import Any, Protocol
 from router.catalog import LEVEL_ORDER, Catalog, ModelInfo, Thinking, map_thinking, validate_thinking
 from router.errors import InvalidRequest, InvalidThinking
 from router.policy import DEFAULT_ANSWER_TOKENS, TIERS, Policy, Route, thinking_allowance
+from router.prompt import bound_text
 
-#: Tokens per character used to estimate prompt size without a tokenizer (about 4 chars/token).
-CHARS_PER_TOKEN = 4
-#: Tokens the API charges for one media part (image, PDF page, ...) in a prompt.
-MEDIA_PART_TOKENS = 258
 #: Fewest output tokens a cost cap may leave a request.
 MIN_CAPPED_OUTPUT_TOKENS = 64
-_MEDIA_KEYS = ("inlineData", "inline_data", "fileData", "file_data")
 
 
 class Classifier(Protocol):
@@ -171,61 +165,6 @@ def thinking_json(thinking: Thinking) -> dict[str, Any]:
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
-
-
-# --- reading a Gemini request ----------------------------------------------------------------
-
-
-def _parts(content: Any) -> list[Any]:
-    parts = content.get("parts") if isinstance(content, dict) else None
-    return parts if isinstance(parts, list) else []
-
-
-def _turn_text(content: Any) -> str:
-    texts = [p["text"] for p in _parts(content) if isinstance(p, dict) and isinstance(p.get("text"), str)]
-    return "\n".join(texts)
-
-
-def bound_text(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters: its head (three quarters) and tail (one quarter)."""
-    if len(text) <= limit:
-        return text
-    tail = limit // 4
-    return text[: limit - tail - 1] + "\n" + text[len(text) - tail :]
-
-
-def prompt_text(contents: Any, limit: int) -> str:
-    """The text the classifier reads: the newest user turn that has text, bounded to ``limit``."""
-    if isinstance(contents, str):
-        return bound_text(contents, limit)
-    if not isinstance(contents, list):
-        return ""
-    for content in reversed(contents):
-        if not isinstance(content, dict) or content.get("role", "user") not in ("user", None, ""):
-            continue
-        text = _turn_text(content)
-        if text.strip():
-            return bound_text(text, limit)
-    return ""
-
-
-def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
-    """Tokens the prompt will be billed for, estimated from its text length and media parts."""
-    chars = media = 0
-    turns = body.get("contents")
-    system = body.get("systemInstruction", body.get("system_instruction"))
-    for content in [*(turns if isinstance(turns, list) else []), system]:
-        for part in _parts(content):
-            if not isinstance(part, dict):
-                continue
-            text = part.get("text")
-            if isinstance(text, str):
-                chars += len(text)
-            elif any(k in part for k in _MEDIA_KEYS):
-                media += 1
-            else:
-                chars += 64  # function calls and responses: a rough allowance
-    return (chars + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN + media * MEDIA_PART_TOKENS
 
 
 # --- deciding ---------------------------------------------------------------------------------

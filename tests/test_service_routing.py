@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from router.catalog import Catalog, Thinking, validate_thinking
 from router.errors import InvalidRequest, InvalidThinking, UnknownModel
 from router.policy import PRESETS, TIERS, Route, load_policy
-from router.routing import Overrides, RoutingEngine, bound_text, estimate_prompt_tokens, max_cost, prompt_text
+from router.prompt import bound_text, estimate_prompt_tokens, prompt_text
+from router.routing import Overrides, RoutingEngine, max_cost
 from router.upstream import request_for
 
 TODAY = date(2026, 11, 22)

@@ -19,7 +19,8 @@ from fastapi.responses import StreamingResponse
 
 from router.catalog import Catalog, ModelInfo, Thinking
 from router.errors import InvalidRequest, NotFound, RouterError
-from router.routing import Decision, Overrides, RoutingEngine, estimate_prompt_tokens, prompt_text
+from router.prompt import estimate_prompt_tokens, prompt_text
+from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
 from ._common import expect_object, kind_of, parse_float_header, read_json, record, sse_error

@@ -18,7 +18,8 @@ from fastapi.responses import StreamingResponse
 
 from router.catalog import Thinking, map_thinking
 from router.errors import RouterError
-from router.routing import Decision, Overrides, RoutingEngine, estimate_prompt_tokens, prompt_text
+from router.prompt import estimate_prompt_tokens, prompt_text
+from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
 from ._common import parse_float_header, read_json, record, sse_error

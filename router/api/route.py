@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from router.catalog import Thinking
 from router.errors import InvalidRequest
-from router.routing import Overrides, estimate_prompt_tokens, prompt_text
+from router.prompt import estimate_prompt_tokens, prompt_text
+from router.routing import Overrides
 
 from ._common import inline_schema, read_json, record, validate_model
 from .deps import RoutingDeps

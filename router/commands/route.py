@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from router.cli import CommandError
     from router.errors import RouterError
     from router.policy import DEFAULT_POLICY, load_policy
-    from router.routing import Overrides, RoutingEngine, estimate_prompt_tokens
+    from router.prompt import estimate_prompt_tokens
+    from router.routing import Overrides, RoutingEngine
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     try:
