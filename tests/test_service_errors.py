@@ -236,3 +236,54 @@ def test_no_request_body_gets_a_5xx(http: httpx.Client, fake_gemini: Any, body: 
     response = http.post(f"/v1beta/models/{model}:generateContent", json=body)
     assert response.status_code < 500, response.text
     assert "x-router-request-id" in response.headers
+
+
+_message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "function", "bogus"])},
+    optional={
+        "content": st.none()
+        | st.text(max_size=30)
+        | st.lists(
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(["text", "image_url", "audio"])},
+                optional={"text": _json_values, "image_url": _json_values},
+            ),
+            max_size=3,
+        ),
+        "tool_call_id": st.text(max_size=5),
+        "name": st.text(max_size=5),
+        "tool_calls": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.text(max_size=5),
+                    "function": st.fixed_dictionaries(
+                        {"name": st.text(max_size=5)}, optional={"arguments": _json_values}
+                    ),
+                }
+            ),
+            max_size=2,
+        )
+        | _json_values,
+    },
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    messages=st.lists(_message, max_size=4) | _json_values,
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "reasoning_effort": st.sampled_from(["none", "low", "high", "max"]) | _json_values,
+            "response_format": _json_values,
+            "tools": _json_values,
+            "tool_choice": _json_values,
+            "stop": _json_values,
+            "max_completion_tokens": _json_values,
+        },
+    ),
+)
+def test_no_chat_body_gets_a_5xx(http: httpx.Client, fake_gemini: Any, messages: Any, extra: dict[str, Any]) -> None:
+    response = http.post("/v1/chat/completions", json={"model": "auto", "messages": messages, **extra})
+    assert response.status_code < 500, response.text
+    assert "x-router-request-id" in response.headers
