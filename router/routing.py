@@ -130,6 +130,8 @@ class Decision:
         }
         if self.overrides:
             headers["x-router-overrides"] = ",".join(self.overrides)
+        if self.warnings:
+            headers["x-router-warning"] = "; ".join(self.warnings)
         return headers
 
     def to_json(self) -> dict[str, Any]:
@@ -249,6 +251,9 @@ class RoutingEngine:
             routes = self._routed(tier, found.score, overrides, forced_thinking, include)
         model = self.catalog.get(routes[0].model)
         cost, verified = max_cost(model, routes[0].thinking, prompt_tokens, routes[0].max_output_tokens)
+        warnings: tuple[str, ...] = ()
+        if overrides.model is not None:  # a model the client chose may be retiring: say so
+            warnings = tuple(self.catalog.lifecycle_warnings([routes[0].model], self.today()))
         if overrides.max_cost_usd is not None and overrides.model is None and cost > overrides.max_cost_usd:
             routes, cost, verified = self._capped(routes, tier, found.score, overrides, prompt_tokens)
             named.append("cost_cap")
@@ -263,6 +268,7 @@ class RoutingEngine:
             cost_verified=verified,
             classifier_version=self.classifier_version,
             overrides=tuple(named),
+            warnings=warnings,
         )
 
     def check_thinking(self, thinking: Thinking) -> None:

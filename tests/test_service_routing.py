@@ -107,6 +107,13 @@ def test_after_shutdown_the_successor_serves() -> None:
     validate_thinking(CATALOG.get(decision.model), decision.thinking)
 
 
+def test_a_retiring_forced_model_is_served_with_a_warning() -> None:
+    decision = engine().decide("say hi", overrides=Overrides(model="gemini-2.5-flash"))
+    assert decision.model == "gemini-2.5-flash"  # passed through as asked
+    assert "shuts down on 2026-12-01" in decision.headers()["x-router-warning"]
+    assert engine().decide("say hi", overrides=Overrides(model="gemini-2.5-flash-lite")).warnings == ()
+
+
 def test_forced_tier_is_an_override() -> None:
     decision = engine().decide("say hi", overrides=Overrides(tier="advanced"))
     assert decision.tier == "advanced" and decision.overrides == ("tier",)

@@ -46,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     out = decision.to_json()
     out.pop("request_id")
-    out.pop("warnings")
     if args.json:
         emit_json(out)
         return 0
@@ -60,4 +59,6 @@ def run(args: argparse.Namespace) -> int:
     verified = "" if decision.cost_verified else " (unverified prices)"
     print(f"cost:       at most ${decision.estimated_cost_usd:.6f}{verified}")
     print(f"classifier: {decision.classifier_version}   policy: {policy.name}")
+    for warning in decision.warnings:
+        print(f"warning:    {warning}")
     return 0
