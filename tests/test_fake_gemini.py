@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from google import genai
@@ -37,14 +38,15 @@ HARD = (
 )
 EASY = "Translate 'good morning' into French."
 
-# google-genai 3.x talks through httpx2 (pydantic's fork of httpx) when it is installed, else httpx:
-# a dropped connection surfaces as either one's transport error.
+# google-genai 3.x talks through httpx2 (pydantic's fork of httpx) when it is installed, else httpx,
+# and its async client through aiohttp when that is installed (a cut stream: ClientPayloadError):
+# a dropped connection surfaces as any one's transport error.
 try:
     import httpx2
 
-    DROPPED: tuple[type[Exception], ...] = (httpx.TransportError, httpx2.TransportError)
+    DROPPED: tuple[type[Exception], ...] = (httpx.TransportError, httpx2.TransportError, aiohttp.ClientError)
 except ImportError:  # pragma: no cover
-    DROPPED = (httpx.TransportError,)
+    DROPPED = (httpx.TransportError, aiohttp.ClientError)
 
 
 def _client(url: str, api_version: str | None = None) -> genai.Client:
