@@ -103,3 +103,26 @@ def test_train_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert {"test", "test_by_source", "within_source_contrasts_test", "project_holdout"} <= set(card["metrics"])
     model = TierClassifier.load(tmp_path)
     assert model.predict(["hello"])[0] in {"light", "intermediate", "advanced"}
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [b"", b"   \n\t ", b"caf\xc3\x28 \xff\xfe broken utf-8", b"word " * 1_000_000],
+    ids=["empty", "whitespace", "invalid-utf8", "5MB"],
+)
+def test_route_gives_a_defined_tier_for_degenerate_input(stdin: bytes) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "router.cli", "route", "-", "--json"], input=stdin, capture_output=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["tier"] in {"light", "intermediate", "advanced"}
+    assert b"Traceback" not in result.stderr
+
+
+def test_closed_pipe_is_not_a_traceback() -> None:
+    code = "from router.cli import main; import sys; sys.exit(main(['route', 'hello', '--json']))"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader goes away before the command writes
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err

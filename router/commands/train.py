@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, help="project data folder (default: data/)")
     parser.add_argument("--out", type=Path, default=None, help="model folder (default: models/)")
     parser.add_argument("--loso", action="store_true", help="also run leave-one-source-out (slow: one fit per source)")
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N training rows only (smoke runs)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="train on a random sample of N training rows (smoke runs)"
+    )
     parser.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
     parser.add_argument("--json", action="store_true", help="print the model card as JSON")
     parser.set_defaults(handler=run)
@@ -51,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     log = (lambda msg: None) if args.json else (lambda msg: print(msg, file=sys.stderr))
     started = time.perf_counter()
     rows = {split: load_rows(path) for split, path in paths.items()}
-    train = rows["train"][: args.limit] if args.limit else rows["train"]
+    # a seeded random sample, not the first rows: the files are sorted by id, i.e. by source
+    train = random.Random(0).sample(rows["train"], min(args.limit, len(rows["train"]))) if args.limit else rows["train"]
     params = {"C": args.C} if args.C is not None else {}
     log(f"training on {len(train)} prompts (+ format-perturbed siblings)")
     clf = fit_calibrated(train, rows["validation"], params, verbose=not args.json)
