@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
@@ -34,13 +34,17 @@ MIN_CAPPED_OUTPUT_TOKENS = 64
 
 
 class Classifier(Protocol):
-    """What routing needs of a tier classifier (:class:`classifier.TierClassifier` fits)."""
+    """What routing needs of a tier classifier (:class:`classifier.TierClassifier` fits).
+
+    ``classify(text)`` answers one prompt: its tier after the classifier's own decision rule and
+    its per-tier probabilities in ``classes_`` order (for ``TierClassifier``, exactly what
+    ``predict`` and ``predict_proba`` give for ``[text]``). ``model_card_["version"]`` names it.
+    """
 
     classes_: Any
-    thresholds_: Any
     model_card_: dict[str, Any]
 
-    def predict_proba(self, X: Sequence[str]) -> Any: ...
+    def classify(self, text: str) -> tuple[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class Decision:
     classifier_version: str
     overrides: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    #: The classifier's own tier, before a forced tier or a cost cap changed it ("" when unknown).
+    predicted_tier: str = ""
+    #: The text the classifier read (bounded to ``max_prompt_chars``), for the request log.
+    prompt: str = field(default="", repr=False)
 
     @property
     def route(self) -> Route:
@@ -169,6 +177,12 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def complexity_score(probabilities: Mapping[str, float]) -> float:
+    """Expected tier on a 0..1 scale, ``P(intermediate) / 2 + P(advanced)``: the formula of
+    ``TierClassifier.complexity_score``, on probabilities already computed."""
+    return probabilities.get("intermediate", 0.0) * 0.5 + probabilities.get("advanced", 0.0)
+
+
 # --- deciding ---------------------------------------------------------------------------------
 
 
@@ -210,17 +224,10 @@ class RoutingEngine:
 
     def classify(self, text: str) -> Classification:
         """Tier (after the classifier's escalating decision rule), probabilities and score."""
-        text = bound_text(text, self.max_prompt_chars)
-        fast = getattr(self.classifier, "classify", None)
-        if fast is not None:  # TierClassifier's one-prompt path: same answer as predict/predict_proba
-            tier, row = fast(text)
-        else:
-            proba = self.classifier.predict_proba([text])
-            tier, row = self._classes[int(self.classifier.thresholds_.decide(proba)[0])], proba[0]
-        probabilities = {name: round(float(p), 6) for name, p in zip(self._classes, row, strict=True)}
-        # TierClassifier.complexity_score's formula, on the probabilities already computed
-        score = probabilities.get("intermediate", 0.0) * 0.5 + probabilities.get("advanced", 0.0)
-        return Classification(str(tier), probabilities, round(score, 6))
+        tier, row = self.classifier.classify(bound_text(text, self.max_prompt_chars))
+        raw = {name: float(p) for name, p in zip(self._classes, row, strict=True)}
+        probabilities = {name: round(p, 6) for name, p in raw.items()}
+        return Classification(str(tier), probabilities, round(complexity_score(raw), 6))
 
     def decide(
         self,
@@ -232,6 +239,7 @@ class RoutingEngine:
     ) -> Decision:
         """Route one request whose classifier text is ``text``."""
         overrides = overrides or Overrides()
+        text = bound_text(text, self.max_prompt_chars)
         found = self.classify(text)
         tier = overrides.tier or found.tier
         named: list[str] = ["tier"] if overrides.tier and overrides.tier != found.tier else []
@@ -269,6 +277,8 @@ class RoutingEngine:
             classifier_version=self.classifier_version,
             overrides=tuple(named),
             warnings=warnings,
+            predicted_tier=found.tier,
+            prompt=text,
         )
 
     def check_thinking(self, thinking: Thinking) -> None:

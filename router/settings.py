@@ -10,7 +10,7 @@ it is never logged or echoed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -25,6 +25,21 @@ class Settings(BaseSettings):
     set it to another server that speaks the Gemini REST API, such as the offline stand-in. ``api_keys``
     are the keys clients must present (``x-goog-api-key``, ``?key=`` or ``Authorization: Bearer``);
     empty means no client authentication.
+
+    Storage: ``database_url`` is the request log and feedback store (SQLAlchemy URL). The default,
+    ``sqlite:///budget_router.db``, is an SQLite file named ``budget_router.db`` in the working
+    directory the service is started from (WAL mode); give an absolute path
+    (``sqlite:////var/lib/budget-router/log.db``) or a ``postgresql://`` URL (several replicas)
+    in production. ``prompt_storage`` ``"hash"`` keeps only the SHA-256 of each prompt, never its
+    text. Request rows wait in a queue of ``log_queue_size`` rows for the writer thread (beyond
+    it rows are dropped and counted, never blocking a request).
+
+    Models: ``model_path`` is a models directory (default: the shipped ``models/``); when it holds
+    a ``CURRENT`` pointer (``budget-router retrain`` promotes by switching it) the version it names
+    is served, and the service checks it every ``model_reload_interval_s`` seconds (0: never),
+    loading a promoted model without a restart. ``stand_in`` marks every logged request as
+    answered by the offline stand-in (``serve --with-fake-gemini`` sets it), so retraining ignores
+    that traffic.
     """
 
     model_config = SettingsConfigDict(
@@ -40,8 +55,16 @@ class Settings(BaseSettings):
     policy: str = DEFAULT_POLICY
     catalog_path: Path | None = None
     model_path: Path | None = None
-    #: Not used yet (request logging, issue 4); kept so deployments can set it now.
-    database_url: str = "sqlite:///budget_router.db"
+    #: The request log and feedback store: an SQLite file (relative to the working directory) or PostgreSQL.
+    database_url: str = Field(default="sqlite:///budget_router.db", repr=False)
+    #: "full" stores each prompt's text (as the classifier read it) and its hash; "hash" the hash only.
+    prompt_storage: Literal["full", "hash"] = "full"
+    #: Request rows queued for the writer thread at most (further rows are dropped and counted).
+    log_queue_size: int = Field(default=10_000, ge=1)
+    #: Seconds between checks of the models directory for a promoted model (0: no reloading).
+    model_reload_interval_s: float = Field(default=5.0, ge=0)
+    #: The upstream is the offline stand-in: logged requests are marked so, and retraining skips them.
+    stand_in: bool = False
     api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
     request_timeout_s: float = Field(default=120.0, gt=0)
     #: Retries of one model (on 429, 5xx, timeouts and connection errors) before its fallbacks.

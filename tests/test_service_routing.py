@@ -35,6 +35,11 @@ class StubClassifier:
         self.model_card_ = {"version": "stub-1"}
         self.thresholds_ = self._ArgMax()
 
+    def classify(self, text: str) -> tuple[str, np.ndarray]:
+        """The :class:`router.routing.Classifier` call: one prompt's tier and probabilities."""
+        proba = self.predict_proba([text])
+        return str(self.classes_[int(self.thresholds_.decide(proba)[0])]), proba[0]
+
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         rows = []
         for text in texts:
