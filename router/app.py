@@ -22,7 +22,8 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -36,7 +37,11 @@ from router.metrics import Metrics
 from router.policy import load_policy
 from router.routing import RoutingEngine
 from router.settings import Settings
+from router.store import Store
 from router.upstream import Retry, Upstream
+
+if TYPE_CHECKING:
+    from router.learning import ModelStamp
 
 log = logging.getLogger("budget_router")
 
@@ -75,11 +80,107 @@ def _http_session(settings: Settings) -> Any:
     return aiohttp.ClientSession(connector=connector, trust_env=settings.upstream_trust_env)
 
 
-def _load_engine(settings: Settings, catalog: Catalog, policy: Any) -> RoutingEngine:
-    from classifier import TierClassifier
+def _models_dir(settings: Settings) -> Path | None:
+    """The models directory the service follows (its ``CURRENT`` pointer), or ``None`` when
+    ``model_path`` names a model file, which is served as it is."""
+    from classifier._persist import default_model_dir
 
-    clf = TierClassifier.load(settings.model_path)
-    return RoutingEngine(clf, catalog, policy, max_prompt_chars=settings.max_prompt_chars)
+    path = settings.model_path
+    if path is None:
+        return default_model_dir()
+    return None if path.suffix in (".joblib", ".json") else path
+
+
+def _load_engine(settings: Settings, catalog: Catalog, policy: Any) -> tuple[RoutingEngine, ModelStamp | None, Path]:
+    """A routing engine over the served classifier (blocking: run it in a thread), the stamp of
+    what it loaded (``None``: not followed) and the model directory or file it came from.
+
+    The stamp is taken before the pointer is read, so a promotion during the load is seen by the
+    next check instead of lost."""
+    from classifier import TierClassifier
+    from router.learning import current_model_path, model_stamp
+
+    models_dir = _models_dir(settings)
+    if models_dir is None:
+        stamp, path = None, Path(settings.model_path or "")
+    else:
+        stamp = model_stamp(models_dir)
+        path = current_model_path(models_dir)
+    clf = TierClassifier.load(path)
+    engine = RoutingEngine(clf, catalog, policy, max_prompt_chars=settings.max_prompt_chars)
+    return engine, stamp, path
+
+
+def _open_store(settings: Settings) -> Store:
+    """The request log and feedback store (blocking: migrates; run it in a thread)."""
+    return Store.open(
+        settings.database_url,
+        prompt_storage=settings.prompt_storage,
+        writer_options={"max_queue": settings.log_queue_size},
+    )
+
+
+async def _follow_models(app: FastAPI) -> None:
+    """Every ``model_reload_interval_s``: when the models directory serves another model (a
+    promotion switched ``CURRENT``, or the served card changed), load it in a thread and swap
+    ``app.state.engine``. Requests hold the engine they started with, so none is dropped; a model
+    that fails to load leaves the current one serving (logged, in ``/readyz``) until the
+    directory changes again."""
+    from router.learning import model_changed
+
+    state = app.state
+    settings: Settings = state.settings
+    models_dir = _models_dir(settings)
+    if models_dir is None:
+        return
+    failed: ModelStamp | None = None
+    while True:
+        await asyncio.sleep(settings.model_reload_interval_s)
+        stamp = state.model_stamp
+        try:
+            changed = await asyncio.to_thread(model_changed, models_dir, stamp or ("", -1))
+            if not changed:
+                continue
+            engine, new_stamp, path = await asyncio.to_thread(_load_engine, settings, state.catalog, state.policy)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            from router.learning import model_stamp
+
+            seen = await asyncio.to_thread(model_stamp, models_dir)
+            if seen != failed:  # log a broken model once, not every interval
+                failed = seen
+                state.reload_error = f"{type(exc).__name__}: {exc}"
+                log.error(
+                    "the new model in %s did not load (%s); still serving the previous one",
+                    models_dir,
+                    state.reload_error,
+                )
+            continue
+        old = state.engine
+        state.engine, state.model_stamp, state.model_source = engine, new_stamp, path
+        state.load_error = state.reload_error = None
+        failed = None
+        log.info(
+            "classifier %s loaded from %s (was %s); new requests route with it",
+            engine.classifier_version,
+            path,
+            old.classifier_version if old is not None else "none",
+        )
+
+
+async def _reopen_store(app: FastAPI, pause_s: float = 10.0) -> None:
+    """While the store is down at start, try to open it again every ``pause_s`` seconds."""
+    state = app.state
+    while state.store is None:
+        await asyncio.sleep(pause_s)
+        try:
+            state.store = await asyncio.to_thread(_open_store, state.settings)
+        except Exception as exc:
+            state.store_error = f"{type(exc).__name__}: {exc}"
+            continue
+        state.store_error = None
+        log.info("request log and feedback store open (after %s)", "a failed start")
 
 
 @asynccontextmanager
@@ -91,14 +192,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.warnings = state.catalog.lifecycle_warnings(state.policy.models(), date.today())
     for warning in state.warnings:
         log.warning("model lifecycle: %s", warning)
+    store_task = asyncio.create_task(asyncio.to_thread(_open_store, settings))
     try:
-        state.engine = await asyncio.to_thread(_load_engine, settings, state.catalog, state.policy)
+        state.engine, state.model_stamp, state.model_source = await asyncio.to_thread(
+            _load_engine, settings, state.catalog, state.policy
+        )
         state.load_error = None
-        log.info("classifier %s loaded; policy %s", state.engine.classifier_version, state.policy.name)
+        log.info(
+            "classifier %s loaded from %s; policy %s",
+            state.engine.classifier_version,
+            state.model_source,
+            state.policy.name,
+        )
     except Exception as exc:  # any load failure: serve 503 ModelNotLoaded, do not crash
         state.engine = None
         state.load_error = f"{type(exc).__name__}: {exc}"
         log.error("the tier classifier did not load (%s); routing answers 503 until it does", state.load_error)
+    try:
+        state.store = await store_task
+        state.store_error = None
+        log.info("request log and feedback store open (prompts stored: %s)", settings.prompt_storage)
+    except Exception as exc:  # a database that is down: proxy without logging, /readyz says why
+        state.store = None
+        state.store_error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "the request log did not open (%s); feedback answers 503 and requests are not logged", state.store_error
+        )
     state.upstream = None
     if settings.upstream_configured:
         retry = Retry(
@@ -121,11 +240,26 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("upstream: %s", settings.upstream_url or "Gemini API")
     else:
         log.warning("no upstream configured: proxy calls answer 503 until GEMINI_API_KEY or an upstream URL is set")
+    tasks = []
+    if settings.model_reload_interval_s > 0:
+        tasks.append(asyncio.create_task(_follow_models(app), name="follow-models"))
+    if state.store is None:
+        tasks.append(asyncio.create_task(_reopen_store(app), name="reopen-store"))
     try:
         yield
     finally:
-        if state.upstream is not None:
-            await state.upstream.aclose()
+        # the server calls this once in-flight requests have finished: their rows are queued
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            if state.upstream is not None:
+                await state.upstream.aclose()
+        finally:
+            store, state.store = state.store, None
+            if store is not None:
+                await asyncio.to_thread(store.close)  # flushes the queued request rows
+                log.info("request log closed: %s", store.writer.stats())
 
 
 class BodyLimit:
@@ -218,9 +352,7 @@ def _endpoint(request: Request) -> str:
 def _error_response(request: Request, exc: RouterError) -> Response:
     rid = request_id(request)
     status, body, headers = error_for(request.url.path, exc, rid)
-    record(
-        request, _endpoint(request), getattr(request.state, "decision", None), status=status, error=type(exc).__name__
-    )
+    record(request, _endpoint(request), getattr(request.state, "decision", None), status=status, error=exc)
     return Response(json.dumps(body).encode(), status_code=status, media_type="application/json", headers=headers)
 
 
@@ -255,6 +387,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error (request id %s)", request_id(request), exc_info=exc)
     rid = request_id(request)
+    record(request, _endpoint(request), getattr(request.state, "decision", None), status=500, error=exc)
     body = error_body(request.url.path, 500, "INTERNAL", f"Internal error in the router (request id {rid}).")
     return Response(
         json.dumps(body).encode(), status_code=500, media_type="application/json", headers={"x-router-request-id": rid}
@@ -263,7 +396,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service (nothing is loaded until the lifespan starts)."""
-    from router.api import gemini, health, openai_compat, route
+    from router.api import feedback, gemini, health, openai_compat, route
 
     app = FastAPI(
         title="budget-router",
@@ -279,12 +412,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.load_error = "the service has not started"
     app.state.upstream = None
     app.state.warnings = []
-    app.state.store = None  # the request/feedback store (issue 4); router/api/feedback.py reads it
+    app.state.store = None
+    app.state.store_error = "the service has not started"
+    app.state.model_stamp = None
+    app.state.model_source = None
+    app.state.reload_error = None
     app.add_exception_handler(RouterError, _router_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_body_bytes)
-    for module in (health, route, gemini, openai_compat):
+    for module in (health, route, gemini, openai_compat, feedback):
         app.include_router(module.router)
     return app

@@ -57,6 +57,18 @@ def clean_fake_gemini(fake_gemini: FakeGemini) -> Iterator[FakeGemini]:
 # --- the router service (tests/test_service_*.py) -------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _scratch_request_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Every router the tests start without naming a database (``Settings()``, ``serve`` as a
+    subprocess) logs to one SQLite file in the session's temporary directory, never to
+    ``budget_router.db`` in the working directory or to a database named in the developer's
+    environment."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('request-log') / 'service.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUDGET_ROUTER_DATABASE_URL", url)
+        yield url
+
+
 class RouterServer:
     """The router app served by uvicorn on 127.0.0.1 (free port) on a background thread."""
 

@@ -248,8 +248,11 @@ def test_chunked_reading_pages_by_key_and_excludes_what_retraining_must_not_see(
 def test_feedback_route(url: str) -> None:
     from router.api import feedback
 
+    from router.settings import Settings
+
     app = FastAPI()
     app.include_router(feedback.router)
+    app.state.settings = Settings(api_keys=frozenset())  # the route checks client keys when set
 
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RouterError)

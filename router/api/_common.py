@@ -1,4 +1,5 @@
-"""Helpers shared by the API modules: reading JSON bodies, error bodies, per-request records."""
+"""Helpers shared by the API modules: reading JSON bodies, error bodies, the client's key, and
+:func:`record`, which counts, logs and stores (off the hot path) every answered request."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from router.catalog import Cost
 from router.errors import InvalidRequest, RouterError
+from router.policy import Route
 from router.routing import Decision, new_request_id
+from router.store import RequestRecord
 
 log = logging.getLogger("budget_router.requests")
 M = TypeVar("M", bound=BaseModel)
@@ -148,29 +152,77 @@ def parse_float_header(headers: Mapping[str, str], name: str) -> float | None:
         raise InvalidRequest(f"header {name}: expected a number, got {raw!r}") from None
 
 
+def client_key(request: Request) -> str | None:
+    """The API key the client sent: ``x-goog-api-key``, ``?key=`` or a bearer token (what the
+    google-genai and OpenAI SDKs send); ``None`` without one. Only its hash is ever stored."""
+    given = request.headers.get("x-goog-api-key") or request.query_params.get("key")
+    if not given:
+        auth = request.headers.get("authorization", "")
+        given = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    return given or None
+
+
 def record(
     request: Request,
     endpoint: str,
     decision: Decision | None,
     *,
-    model: str | None = None,
+    route: Route | None = None,
     status: int = 200,
     usage: Mapping[str, int] | None = None,
-    cost_usd: float | None = None,
+    cost: Cost | None = None,
     attempts: int = 0,
-    error: str | None = None,
+    error: BaseException | None = None,
 ) -> None:
-    """Count one answered request in the metrics and write its log line."""
+    """Count one answered request in the metrics, write its log line and its request row.
+
+    ``route`` is the route that answered (after fallbacks; default: the decision's primary),
+    ``usage`` its token counts (:func:`router.upstream.usage_of`), ``cost`` their cost.
+
+    The request row (:mod:`router.store`) is queued for the writer thread, never written here.
+    Only requests that reached a routing decision get one, successful or not: a request refused
+    before it (malformed body, unknown path, failed authentication) has no prompt, tier or model
+    to learn from, and logging it would let any client fill the database. A stream that breaks
+    after its 200 headers is stored with the error's status (the client saw an error event).
+    """
     state = request.app.state
     tier = decision.tier if decision else "none"
-    model = model or (decision.model if decision else "none")
+    route = route or (decision.route if decision else None)
+    model = route.model if route else "none"
+    cost_usd = cost.usd if cost is not None else None
     metrics = state.metrics
     metrics.requests.labels(endpoint, tier, model, str(status)).inc()
     if usage:
         metrics.add_usage(model, dict(usage), cost_usd or 0.0)
+    started = getattr(request.state, "started", None)
+    latency_ms = (time.perf_counter() - started) * 1000 if started else None
+    error_text, status_logged = None, status
+    if error is not None:
+        error_text = f"{type(error).__name__}: {error.message if isinstance(error, RouterError) else error}"
+        if status < 400:  # a stream that broke after its headers
+            status_logged = error.http_status if isinstance(error, RouterError) else 500
+    store = state.store
+    if decision is not None and store is not None:
+        settings = state.settings
+        row = RequestRecord.from_decision(
+            decision,
+            decision.prompt,
+            endpoint=endpoint,
+            prompt_storage=settings.prompt_storage,
+            api_key=client_key(request),
+            tier_predicted=decision.predicted_tier or None,
+            model=model,
+            thinking=route.thinking.header() if route else None,
+            status=status_logged,
+            latency_ms=round(latency_ms, 3) if latency_ms is not None else None,
+            usage=usage,
+            cost_usd=cost_usd,
+            cost_verified=cost.verified if cost is not None else None,
+            stand_in=settings.stand_in,
+            error=error_text,
+        )
+        store.log_request(row)
     if log.isEnabledFor(logging.INFO):
-        started = getattr(request.state, "started", None)
-        elapsed = f"{(time.perf_counter() - started) * 1000:.1f}" if started else "-"
         log.info(
             "request_id=%s endpoint=%s status=%s tier=%s model=%s thinking=%s overrides=%s attempts=%s "
             "latency_ms=%s usage=%s cost_usd=%s error=%s",
@@ -179,11 +231,11 @@ def record(
             status,
             tier,
             model,
-            decision.thinking.header() if decision else "-",
+            route.thinking.header() if route else "-",
             ",".join(decision.overrides) if decision and decision.overrides else "-",
             attempts,
-            elapsed,
+            f"{latency_ms:.1f}" if latency_ms is not None else "-",
             dict(usage) if usage else "-",
             f"{cost_usd:.6f}" if cost_usd is not None else "-",
-            error or "-",
+            type(error).__name__ if error is not None else "-",
         )

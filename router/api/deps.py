@@ -20,7 +20,7 @@ from router.routing import RoutingEngine
 from router.settings import Settings
 from router.upstream import Upstream
 
-from ._common import request_id
+from ._common import client_key, request_id
 
 NOT_CONFIGURED = (
     "No upstream is configured, so this router can only answer POST /v1/route. Set GEMINI_API_KEY "
@@ -70,11 +70,7 @@ async def authorize(request: Request) -> None:
     keys = request.app.state.settings.api_keys
     if not keys:
         return
-    given = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    if given is None:
-        auth = request.headers.get("authorization", "")
-        if auth[:7].lower() == "bearer ":
-            given = auth[7:].strip()
+    given = client_key(request)
     if not given:
         raise Unauthenticated(
             "Missing API key: send it as the x-goog-api-key header, the key query parameter or a bearer token."

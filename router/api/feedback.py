@@ -9,8 +9,10 @@ body that is not JSON, 503 when the service runs without a store.
 Repeats: every call is kept; the latest feedback on a request is the one retraining learns from
 (``supersedes`` in the answer counts the earlier ones).
 
-Needs only ``request.app.state.store`` (a :class:`router.store.Store`, or ``None``); the client's
-API key, when it sent one, is stored as :func:`router.store.key_id` of it, never in clear.
+Needs only ``request.app.state.store`` (a :class:`router.store.Store`, or ``None``, with the reason
+in ``app.state.store_error``). The client's key is checked like on the routing endpoints when the
+router has ``api_keys``; the key, when one was sent, is stored as :func:`router.store.key_id` of
+it, never in clear.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from starlette.concurrency import run_in_threadpool
 
 from router.errors import InvalidRequest, RouterError
 from router.store import InvalidFeedback, Store, key_id
+
+from ._common import client_key
+from .deps import Authorized
 
 router = APIRouter(tags=["feedback"])
 
@@ -56,19 +61,12 @@ class FeedbackOut(BaseModel):
 async def get_store(request: Request) -> Store:
     store: Store | None = getattr(request.app.state, "store", None)
     if store is None:
-        raise StoreNotConfigured("The feedback store is not configured on this router.")
+        reason = getattr(request.app.state, "store_error", None) or "it is not configured"
+        raise StoreNotConfigured(f"The feedback store is not available on this router: {reason}")
     return store
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-
-
-def _client_key(request: Request) -> str | None:
-    key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    if not key:
-        auth = request.headers.get("authorization", "")
-        key = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-    return key or None
 
 
 async def _read_body(request: Request) -> Any:
@@ -98,7 +96,7 @@ def _problems(exc: ValidationError) -> str:
         }
     },
 )
-async def post_feedback(request: Request, store: StoreDep) -> Response:
+async def post_feedback(request: Request, _: Authorized, store: StoreDep) -> Response:
     """Store the feedback and commit it before answering."""
     body = await _read_body(request)
     try:
@@ -111,7 +109,7 @@ async def post_feedback(request: Request, store: StoreDep) -> Response:
         payload.score,
         label=payload.label,
         comment=payload.comment,
-        api_key_id=key_id(_client_key(request)),
+        api_key_id=key_id(client_key(request)),
     )
     out = FeedbackOut(**receipt.to_json())
     return Response(out.model_dump_json().encode(), media_type="application/json")

@@ -152,17 +152,10 @@ async def call_model(
         return await _stream(request, upstream, version, body, decision)
     served = await upstream.generate(version, decision.routes, body)
     usage = usage_of(served.data)
-    cost = cost_of(upstream.catalog, served.route.model, usage).usd if usage else None
-    record(
-        request,
-        "generateContent",
-        decision,
-        model=served.route.model,
-        usage=usage,
-        cost_usd=cost,
-        attempts=served.attempts,
-    )
-    return Response(served.body, media_type="application/json", headers=decision.headers(served.route, cost))
+    cost = cost_of(upstream.catalog, served.route.model, usage) if usage else None
+    record(request, "generateContent", decision, route=served.route, usage=usage, cost=cost, attempts=served.attempts)
+    headers = decision.headers(served.route, cost.usd if cost else None)
+    return Response(served.body, media_type="application/json", headers=headers)
 
 
 async def _count_tokens(
@@ -174,7 +167,7 @@ async def _count_tokens(
     check_contents(source.get("contents"))
     decision = request.state.decision = decide(engine, request, model, source, None, None, rid)
     served = await upstream.count_tokens(version, decision.routes, body)
-    record(request, "countTokens", decision, model=served.route.model, attempts=served.attempts)
+    record(request, "countTokens", decision, route=served.route, attempts=served.attempts)
     return Response(served.body, media_type="application/json", headers=decision.headers(served.route, 0.0))
 
 
@@ -214,17 +207,17 @@ async def _events(
             yield (b"" if first else b",\r\n") + payload
     finally:
         await stream.aclose()
-        usage = stream.usage
-        cost = cost_of(upstream.catalog, stream.route.model, usage).usd if usage else None
+        usage = stream.usage  # from the last chunk that carried usageMetadata
+        cost = cost_of(upstream.catalog, stream.route.model, usage) if usage else None
         record(
             request,
             "streamGenerateContent",
             decision,
-            model=stream.route.model,
+            route=stream.route,
             usage=usage,
-            cost_usd=cost,
+            cost=cost,
             attempts=stream.attempts,
-            error=type(error).__name__ if error else None,
+            error=error,
         )
     if not sse:
         yield b"]"

@@ -24,23 +24,46 @@ async def healthz() -> Response:
     return _json({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness: classifier loaded, upstream configured, lifecycle warnings")
+@router.get("/readyz", summary="Readiness: classifier loaded, store open, upstream configured, warnings")
 async def readyz(request: Request) -> Response:
-    """503 while the classifier is not loaded. Lifecycle warnings (models past or near their
-    shutdown) and a missing upstream are reported but do not make the router unready: it still
-    answers ``/v1/route``."""
+    """503 while the classifier is not loaded or the request log and feedback store is not open
+    (``error`` says why; proxying still works without the store, but nothing is logged and
+    feedback answers 503). Lifecycle warnings (models past or near their shutdown) and a missing
+    upstream are reported but do not make the router unready: it still answers ``/v1/route``.
+    ``classifier.version`` is the model new requests route with (it changes when a promoted
+    model is picked up)."""
     state = request.app.state
     engine = state.engine
-    ready = engine is not None
+    store = state.store
+    ready = engine is not None and store is not None
+    source = state.model_source
+    classifier: dict[str, Any] = {
+        "loaded": engine is not None,
+        "version": engine.classifier_version if engine else None,
+        "path": str(source) if source is not None else None,
+        "reload_interval_s": state.settings.model_reload_interval_s,
+    }
+    if state.reload_error:
+        classifier["reload_error"] = state.reload_error
+    store_info: dict[str, Any] = {"open": store is not None, "prompt_storage": state.settings.prompt_storage}
+    if store is not None:
+        store_info["database"] = store.engine.url.render_as_string(hide_password=True)
+        store_info["log"] = store.writer.stats()
     payload: dict[str, Any] = {
         "status": "ready" if ready else "not ready",
-        "classifier": {"loaded": ready, "version": engine.classifier_version if engine else None},
+        "classifier": classifier,
+        "store": store_info,
         "policy": state.policy.name if state.policy is not None else None,
         "upstream": {"configured": state.upstream is not None, "url": state.settings.upstream_url or "gemini"},
         "warnings": list(state.warnings),
     }
     if not ready:
-        payload["error"] = state.load_error
+        reasons = []
+        if engine is None:
+            reasons.append(f"classifier: {state.load_error}")
+        if store is None:
+            reasons.append(f"store: {state.store_error}")
+        payload["error"] = "; ".join(reasons)
     return _json(payload, 200 if ready else 503)
 
 

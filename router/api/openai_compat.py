@@ -75,21 +75,13 @@ async def chat_completions(request: Request, deps: ProxyDeps) -> Response:
         )
     served = await upstream.generate(API_VERSION, decision.routes, body)
     usage = usage_of(served.data)
-    cost = cost_of(upstream.catalog, served.route.model, usage).usd if usage else None
-    record(
-        request,
-        "chat.completions",
-        decision,
-        model=served.route.model,
-        usage=usage,
-        cost_usd=cost,
-        attempts=served.attempts,
-    )
+    cost = cost_of(upstream.catalog, served.route.model, usage) if usage else None
+    record(request, "chat.completions", decision, route=served.route, usage=usage, cost=cost, attempts=served.attempts)
     payload = completion_json(served.data, rid=rid, model=served.route.model, created=created, usage=usage)
     return Response(
         json.dumps(payload, separators=(",", ":")).encode(),
         media_type="application/json",
-        headers=decision.headers(served.route, cost),
+        headers=decision.headers(served.route, cost.usd if cost else None),
     )
 
 
@@ -118,15 +110,15 @@ async def _chunks(
         yield sse_error(request.url.path, exc, rid)
     finally:
         await stream.aclose()
-        usage = stream.usage
-        cost = cost_of(upstream.catalog, model, usage).usd if usage else None
+        usage = stream.usage  # from the last chunk that carried usageMetadata
+        cost = cost_of(upstream.catalog, model, usage) if usage else None
         record(
             request,
             "chat.completions",
             decision,
-            model=model,
+            route=stream.route,
             usage=usage,
-            cost_usd=cost,
+            cost=cost,
             attempts=stream.attempts,
-            error=type(error).__name__ if error else None,
+            error=error,
         )

@@ -16,7 +16,13 @@ Settings come from BUDGET_ROUTER_* environment variables (see router/settings.py
 here override them. The Gemini key is read from GEMINI_API_KEY or GOOGLE_API_KEY. With no key and
 no upstream URL the router still answers /v1/route, and proxy calls get a 503 saying how to
 configure one. --with-fake-gemini starts the offline Gemini stand-in in this process and sends
-every call to it: a complete offline demo whose answers are NOT real model output.
+every call to it: a complete offline demo whose answers are NOT real model output (its requests
+are logged as stand-in traffic, which retraining ignores).
+
+Every routed request is logged to the database (--database-url; an SQLite file in the working
+directory by default) off the hot path, and POST /v1/feedback stores quality feedback on it. A
+model promoted by `budget-router retrain` (the CURRENT pointer in the models directory) is picked
+up within BUDGET_ROUTER_MODEL_RELOAD_INTERVAL_S seconds (default 5), without a restart.
 """
 
 
@@ -33,6 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy", default=None, help="policy preset or JSON file (default: flash-budget)")
     parser.add_argument("--model-path", type=Path, default=None, help="classifier directory (default: models/)")
     parser.add_argument("--catalog", type=Path, default=None, help="model catalog file (default: packaged)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="request log and feedback store (default: sqlite:///budget_router.db in the working directory)",
+    )
+    parser.add_argument(
+        "--prompt-storage",
+        choices=("full", "hash"),
+        default=None,
+        help="store each prompt's text and hash (full, the default) or its hash only",
+    )
     parser.add_argument(
         "--with-fake-gemini",
         action="store_true",
@@ -63,6 +80,8 @@ def _settings(args: argparse.Namespace) -> Any:
         "policy": args.policy,
         "model_path": args.model_path,
         "catalog_path": args.catalog,
+        "database_url": args.database_url,
+        "prompt_storage": args.prompt_storage,
     }
     try:
         return Settings(**{k: v for k, v in given.items() if v is not None})
@@ -88,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         from router.fake_gemini import BackgroundServer
 
         fake = BackgroundServer(log_level="warning").start()
-        settings = settings.model_copy(update={"upstream_url": fake.url})
+        settings = settings.model_copy(update={"upstream_url": fake.url, "stand_in": True})
         print(
             f"OFFLINE DEMO: every call goes to the fake Gemini stand-in at {fake.url}; "
             "its answers are generated locally and are NOT real model output.",

@@ -103,7 +103,8 @@ class RequestRecord:
         (default: the decision's tier); ``model``/``thinking`` the route that actually answered
         (default: the primary route). ``usage`` holds Gemini's counts under ``prompt_tokens``,
         ``cached_tokens``, ``thoughts_tokens``, ``candidates_tokens`` (camelCase
-        ``usageMetadata`` names are accepted too). ``stand_in`` marks traffic answered by the
+        ``usageMetadata`` names and :func:`router.upstream.usage_of`'s ``prompt``, ``cached``,
+        ``thoughts``, ``candidates`` are accepted too). ``stand_in`` marks traffic answered by the
         offline stand-in, which retraining ignores.
         """
         if prompt_storage not in PROMPT_STORAGE_VALUES:
@@ -142,11 +143,11 @@ class RequestRecord:
         )
 
 
-_USAGE_NAMES = {
-    "prompt_tokens": ("prompt_tokens", "promptTokenCount", "prompt_token_count"),
-    "cached_tokens": ("cached_tokens", "cachedContentTokenCount", "cached_content_token_count"),
-    "thoughts_tokens": ("thoughts_tokens", "thoughtsTokenCount", "thoughts_token_count"),
-    "candidates_tokens": ("candidates_tokens", "candidatesTokenCount", "candidates_token_count"),
+_USAGE_NAMES = {  # column: the names it is found under (``router.upstream.usage_of``'s short one last)
+    "prompt_tokens": ("prompt_tokens", "promptTokenCount", "prompt_token_count", "prompt"),
+    "cached_tokens": ("cached_tokens", "cachedContentTokenCount", "cached_content_token_count", "cached"),
+    "thoughts_tokens": ("thoughts_tokens", "thoughtsTokenCount", "thoughts_token_count", "thoughts"),
+    "candidates_tokens": ("candidates_tokens", "candidatesTokenCount", "candidates_token_count", "candidates"),
 }
 
 
