@@ -303,3 +303,14 @@ def test_request_for_leaves_every_other_field_alone(body: dict[str, Any], config
     assert {k: v for k, v in sent["generationConfig"].items() if k not in changed} == {
         k: v for k, v in config.items() if k not in changed
     }
+
+
+def test_a_decision_keeps_the_classifiers_own_tier_and_the_text_it_read() -> None:
+    e = RoutingEngine(StubClassifier(), CATALOG, load_policy("flash-budget", CATALOG), max_prompt_chars=100)
+    routed = e.decide("say hi")
+    assert routed.predicted_tier == routed.tier == "light" and routed.prompt == "say hi"
+    forced = e.decide("say hi", overrides=Overrides(tier="advanced"))
+    assert forced.predicted_tier == "light" and forced.tier == "advanced" and forced.overrides == ("tier",)
+    long = e.decide("hard " + "x" * 500)
+    assert long.prompt == bound_text("hard " + "x" * 500, 100) and long.predicted_tier == "advanced"
+    assert "prompt" not in long.to_json() and "say hi" not in repr(routed)

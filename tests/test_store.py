@@ -247,7 +247,6 @@ def test_chunked_reading_pages_by_key_and_excludes_what_retraining_must_not_see(
 
 def test_feedback_route(url: str) -> None:
     from router.api import feedback
-
     from router.settings import Settings
 
     app = FastAPI()
