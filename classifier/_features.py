@@ -135,9 +135,8 @@ def hash_ngrams(
     parts = []
     for size in range(char_ngrams[0], char_ngrams[1] + 1):
         if n >= size:
-            starts = np.arange(0, n - size + 1)
-            ends = starts + size
-            parts.append(((prefix[ends] - prefix[starts]) * pw[ends - 1]) ^ _SALT_CHAR)
+            # every start s in 0..n-size: (prefix[s+size] - prefix[s]) * P**(s+size-1), as slices
+            parts.append(((prefix[size:] - prefix[: n - size + 1]) * pw[size - 1 : n]) ^ _SALT_CHAR)
     spaces = np.flatnonzero(cp == 32)
     if spaces.size >= 2:
         word_starts, word_ends = spaces[:-1] + 1, spaces[1:]
