@@ -201,3 +201,19 @@ def test_shipped_model_loads_and_routes_obvious_prompts() -> None:
         ]
     )
     assert list(tiers) == ["light", "advanced"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(min_size=5, max_size=300), st.integers(min_value=3, max_value=5), st.data())
+def test_ngram_hash_does_not_depend_on_position(text: str, size: int, data: st.DataObject) -> None:
+    """A char n-gram hashes to the same bucket wherever it occurs (the prefix-sum trick is exact)."""
+    from classifier._features import _code_points, hash_ngrams
+
+    cp = _code_points(text)
+    if cp.size < size:
+        return
+    in_context = hash_ngrams(cp, (size, size), (1, 0), 16, first_words=False)
+    start = data.draw(st.integers(min_value=0, max_value=cp.size - size))
+    alone = hash_ngrams(cp[start : start + size], (size, size), (1, 0), 16, first_words=False)
+    assert in_context.size == cp.size - size + 1
+    assert alone.tolist() == [in_context[start]]
