@@ -3,10 +3,22 @@
 Start-up (the lifespan) loads the model catalog and the policy (a bad catalog or policy stops the
 start: it is a configuration error), logs the policy's lifecycle warnings, loads the tier
 classifier (a model that fails to load does not stop the start: ``/readyz`` and the routing
-endpoints answer 503 ModelNotLoaded with the reason), and creates the google-genai clients when an
-upstream is configured. Everything lands on ``app.state``: ``settings``, ``metrics``, ``catalog``,
-``policy``, ``engine`` (``None`` without a classifier), ``load_error``, ``upstream`` (``None``
-without an upstream) and ``warnings``.
+endpoints answer 503 ModelNotLoaded with the reason), opens the request log and feedback store in
+a thread (it migrates; a database that does not open does not stop the start either: ``/readyz``
+answers 503 with the reason, proxying goes on unlogged, ``/v1/feedback`` answers 503, and the
+store is tried again every 10 s), and creates the google-genai clients when an upstream is
+configured. Everything lands on ``app.state``: ``settings``, ``metrics``, ``catalog``, ``policy``,
+``engine`` (``None`` without a classifier), ``load_error``, ``model_source`` and ``model_stamp``
+(what the engine was loaded from), ``reload_error``, ``store`` (``None`` while it is not open),
+``store_error``, ``upstream`` (``None`` without an upstream) and ``warnings``.
+
+The classifier is read from the models directory's ``CURRENT`` pointer
+(:func:`router.learning.current_model_path`; the directory itself without one), and a background
+task follows it (:func:`_follow_models`): a promoted model is loaded and swapped in without a
+restart, requests in flight finish on the engine they started with.
+
+Shutdown: the server runs the lifespan's exit once in-flight requests have finished (uvicorn's
+graceful shutdown), so their rows are queued by then; the store's close flushes the queue.
 
 Errors: one handler maps :class:`router.errors.RouterError` to its HTTP status and Gemini's error
 JSON (OpenAI's on ``/v1/chat/``), with the request id in the message and the
@@ -121,12 +133,13 @@ def _open_store(settings: Settings) -> Store:
 
 
 async def _follow_models(app: FastAPI) -> None:
-    """Every ``model_reload_interval_s``: when the models directory serves another model (a
-    promotion switched ``CURRENT``, or the served card changed), load it in a thread and swap
-    ``app.state.engine``. Requests hold the engine they started with, so none is dropped; a model
-    that fails to load leaves the current one serving (logged, in ``/readyz``) until the
-    directory changes again."""
-    from router.learning import model_changed
+    """Every ``model_reload_interval_s``: when the models directory serves another model
+    (:func:`router.learning.model_changed`: a promotion switched ``CURRENT``, or the served card
+    changed), load it in a thread and swap ``app.state.engine`` (one assignment on the event
+    loop). Requests hold the engine they started with, so none is dropped. A model that fails to
+    load leaves the current one serving (logged once, ``classifier.reload_error`` in ``/readyz``)
+    and is not tried again until the directory changes again."""
+    from router.learning import model_stamp
 
     state = app.state
     settings: Settings = state.settings
@@ -136,26 +149,22 @@ async def _follow_models(app: FastAPI) -> None:
     failed: ModelStamp | None = None
     while True:
         await asyncio.sleep(settings.model_reload_interval_s)
-        stamp = state.model_stamp
+        now: ModelStamp | None = None
         try:
-            changed = await asyncio.to_thread(model_changed, models_dir, stamp or ("", -1))
-            if not changed:
+            # model_changed's test, with the stamp kept: taken before the load, so a promotion
+            # during the load is seen next time, and a model that failed is not retried
+            now = await asyncio.to_thread(model_stamp, models_dir)
+            if now in (state.model_stamp, failed):
                 continue
             engine, new_stamp, path = await asyncio.to_thread(_load_engine, settings, state.catalog, state.policy)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:
-            from router.learning import model_stamp
-
-            seen = await asyncio.to_thread(model_stamp, models_dir)
-            if seen != failed:  # log a broken model once, not every interval
-                failed = seen
-                state.reload_error = f"{type(exc).__name__}: {exc}"
-                log.error(
-                    "the new model in %s did not load (%s); still serving the previous one",
-                    models_dir,
-                    state.reload_error,
-                )
+            failed = now
+            state.reload_error = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "the model now named in %s did not load (%s); still serving the previous one",
+                models_dir,
+                state.reload_error,
+            )
             continue
         old = state.engine
         state.engine, state.model_stamp, state.model_source = engine, new_stamp, path
@@ -180,7 +189,7 @@ async def _reopen_store(app: FastAPI, pause_s: float = 10.0) -> None:
             state.store_error = f"{type(exc).__name__}: {exc}"
             continue
         state.store_error = None
-        log.info("request log and feedback store open (after %s)", "a failed start")
+        log.info("request log and feedback store open (it had failed to open at start)")
 
 
 @asynccontextmanager

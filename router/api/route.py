@@ -1,4 +1,9 @@
-"""``POST /v1/route``: the routing decision alone, with no upstream call."""
+"""``POST /v1/route``: the routing decision alone, with no upstream call.
+
+Decisions are logged as request rows too (endpoint ``route``, no tokens or cost): a client that
+routes here and calls Gemini itself can still send feedback on the decision's request id, and
+the log shows what the router decided for it.
+"""
 
 from __future__ import annotations
 
