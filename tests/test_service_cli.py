@@ -47,8 +47,10 @@ def test_route_does_not_load_the_service_stack(router_model_path: Any) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_serve_with_the_fake_gemini_is_a_complete_offline_demo(router_model_path: Any) -> None:
+def test_serve_with_the_fake_gemini_is_a_complete_offline_demo(router_model_path: Any, tmp_path: Any) -> None:
+    database = f"sqlite:///{tmp_path / 'log.db'}"
     args = [sys.executable, "-m", "router.cli", "serve", "--port", "0", "--with-fake-gemini", "--json"]
+    args += ["--database-url", database, "--prompt-storage", "hash"]
     proc = subprocess.Popen(
         [*args, "--log-level", "warning", *_model_args(router_model_path)],
         stdout=subprocess.PIPE,
@@ -69,6 +71,13 @@ def test_serve_with_the_fake_gemini_is_a_complete_offline_demo(router_model_path
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert "NOT real model output" in err
+    from router.store import iter_requests, make_engine
+
+    engine = make_engine(database)
+    [row] = iter_requests(engine)  # logged, flushed on SIGTERM, marked as stand-in traffic
+    engine.dispose()
+    assert row.request_id == response.headers["x-router-request-id"] and row.stand_in is True
+    assert row.prompt_text is None
 
 
 def test_serve_help_names_its_flags(capsys: pytest.CaptureFixture[str]) -> None:
