@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "fake_gemini",
     "retrain",
     "replay",
+    "report",
 )
 
 
