@@ -5,6 +5,17 @@ bound by keeping its head (three quarters) and its tail (one quarter). A turn ho
 function responses continues the question before it, so it is skipped; model turns, the system
 instruction and media are not read. The cost is bounded however long the conversation is.
 :func:`estimate_prompt_tokens` reads the whole request, cheaply, for cost estimates.
+
+In a conversation the classifier reads, besides that newest turn, only bounded signals of its
+context (:func:`router.conversation.read_context`): the number of turns, whether tool or function
+results and code are present, the system instruction's length, whether the history holds thought
+signatures, and the text of the opening user turn (bounded like the newest). The newest turn's
+tier sets the thinking setting; the opening's tier picks the model, so every turn of a
+conversation routes to the same model (the rule and its reasons: :mod:`router.conversation`).
+The classifier itself was trained on single prompts, so the other signals are not fed into its
+text: they are computed in one pass of key lookups (text scanned only in the last few turns, up
+to the bound), at most two bounded texts are classified, and nothing grows with the history
+beyond that pass.
 """
 
 from __future__ import annotations

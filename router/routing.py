@@ -6,6 +6,8 @@ I/O or imports FastAPI or google-genai, so the CLI stays fast.
 
 What the classifier reads of a request is :mod:`router.prompt`'s rule (the newest user turn with
 text, bounded to ``max_prompt_chars``); the rest of the request only feeds the token estimate.
+In a multi-turn request the classifier also reads the conversation's opening turn, whose tier
+picks the model so that a conversation keeps one model (:mod:`router.conversation` states the rule).
 
 Overrides (:class:`Overrides`) are the client's explicit choices: a forced tier, a forced model
 (passed through; the tier is still predicted and reported), a forced thinking setting (kept when
@@ -100,6 +102,8 @@ class Decision:
     predicted_tier: str = ""
     #: The text the classifier read (bounded to ``max_prompt_chars``), for the request log.
     prompt: str = field(default="", repr=False)
+    #: The tier of the conversation's opening turn, which chose the model ("" for one turn).
+    opening_tier: str = ""
 
     @property
     def route(self) -> Route:
@@ -136,6 +140,8 @@ class Decision:
             "x-router-cost-usd": f"{self.estimated_cost_usd if cost_usd is None else cost_usd:.6f}",
             "x-router-cost-basis": "estimate" if cost_usd is None else "usage",
         }
+        if self.opening_tier:
+            headers["x-router-conversation-tier"] = self.opening_tier
         if self.overrides:
             headers["x-router-overrides"] = ",".join(self.overrides)
         if self.warnings:
@@ -236,12 +242,21 @@ class RoutingEngine:
         prompt_tokens: int = 0,
         overrides: Overrides | None = None,
         request_id: str | None = None,
+        opening: str = "",
     ) -> Decision:
-        """Route one request whose classifier text is ``text``."""
+        """Route one request whose classifier text is ``text``.
+
+        ``opening`` is the text of a multi-turn conversation's first user turn
+        (:func:`router.conversation.read_context`): unless the client forced a model or a tier,
+        its tier picks the model and ``text``'s tier only the thinking setting.
+        """
         overrides = overrides or Overrides()
         text = bound_text(text, self.max_prompt_chars)
         found = self.classify(text)
         tier = overrides.tier or found.tier
+        pin = ""
+        if opening and overrides.model is None and overrides.tier is None:
+            pin = self.classify(opening).tier
         named: list[str] = ["tier"] if overrides.tier and overrides.tier != found.tier else []
         wanted = overrides.thinking
         forced_thinking = wanted is not None and (wanted.budget is not None or wanted.level is not None)
@@ -256,7 +271,7 @@ class RoutingEngine:
             if forced_thinking and wanted is not None:
                 self.check_thinking(wanted)
                 named.append("thinking")
-            routes = self._routed(tier, found.score, overrides, forced_thinking, include)
+            routes = self._routed(tier, found.score, overrides, forced_thinking, include, pin)
         model = self.catalog.get(routes[0].model)
         cost, verified = max_cost(model, routes[0].thinking, prompt_tokens, routes[0].max_output_tokens)
         warnings: tuple[str, ...] = ()
@@ -265,6 +280,7 @@ class RoutingEngine:
         if overrides.max_cost_usd is not None and overrides.model is None and cost > overrides.max_cost_usd:
             routes, cost, verified = self._capped(routes, tier, found.score, overrides, prompt_tokens)
             named.append("cost_cap")
+            pin = ""
         return Decision(
             request_id=request_id or new_request_id(),
             tier=routes[0].tier,
@@ -279,6 +295,7 @@ class RoutingEngine:
             warnings=warnings,
             predicted_tier=found.tier,
             prompt=text,
+            opening_tier=pin,
         )
 
     def check_thinking(self, thinking: Thinking) -> None:
@@ -314,9 +331,17 @@ class RoutingEngine:
         return Route(tier, info.id, thinking, overrides.max_output_tokens, ())
 
     def _routed(
-        self, tier: str, score: float, overrides: Overrides, forced_thinking: bool, include: bool | None
+        self,
+        tier: str,
+        score: float,
+        overrides: Overrides,
+        forced_thinking: bool,
+        include: bool | None,
+        pin: str = "",
     ) -> tuple[Route, ...]:
         primary = self.policy.route(tier, score, today=self.today())
+        if pin and pin != tier:
+            primary = self._pinned(primary, self.policy.route(pin, today=self.today()))
         routes = [primary, *self.policy.fallback_routes(primary)]
         if not forced_thinking and include is None and overrides.max_output_tokens is None:
             return tuple(routes)  # the policy's routes as they are (the common case: nothing to change)
@@ -333,6 +358,20 @@ class RoutingEngine:
                 thinking = replace(thinking, include_thoughts=include)
             out.append(replace(route, thinking=thinking, max_output_tokens=cap, fallbacks=()))
         return tuple(out)
+
+    def _pinned(self, wanted: Route, opening: Route) -> Route:
+        """``wanted`` (the newest turn's route) moved onto the model of the conversation's opening."""
+        if wanted.model == opening.model:
+            return wanted
+        model = self.catalog.get(opening.model)
+        thinking = map_thinking(wanted.thinking, model)
+        return replace(
+            wanted,
+            model=model.id,
+            thinking=thinking,
+            max_output_tokens=self._headroom(model, thinking, wanted.tier),
+            fallbacks=opening.fallbacks,
+        )
 
     def _headroom(self, model: ModelInfo, thinking: Thinking, tier: str) -> int:
         """``maxOutputTokens`` for a forced thinking setting: its allowance plus the tier's answer."""

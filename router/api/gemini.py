@@ -4,7 +4,8 @@
 setting (validated against the catalog, 400 when the model would reject it) and is flagged as an
 override. Bodies are forwarded as the client sent them except for what the router sets (see
 :func:`router.upstream.request_for`), and Gemini's answers come back unchanged, with the routing
-headers added. Routing overrides travel in headers: ``x-router-tier`` and
+headers added. A multi-turn conversation keeps the model its opening turn chose
+(:mod:`router.conversation`). Routing overrides travel in headers: ``x-router-tier`` and
 ``x-router-max-cost-usd``.
 """
 
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from router.catalog import Catalog, ModelInfo, Thinking
+from router.conversation import read_context
 from router.errors import InvalidRequest, NotFound, RouterError
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
@@ -118,7 +120,10 @@ def decide(
         max_cost_usd=parse_float_header(headers, "x-router-max-cost-usd"),
     )
     text = prompt_text(body.get("contents"), engine.max_prompt_chars)
-    return engine.decide(text, prompt_tokens=estimate_prompt_tokens(body), overrides=overrides, request_id=rid)
+    opening = read_context(body, engine.max_prompt_chars).opening
+    return engine.decide(
+        text, prompt_tokens=estimate_prompt_tokens(body), overrides=overrides, request_id=rid, opening=opening
+    )
 
 
 def _split(target: str) -> tuple[str, str]:

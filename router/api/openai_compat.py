@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from router.catalog import Thinking, map_thinking
+from router.conversation import read_context
 from router.errors import RouterError
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
@@ -54,7 +55,10 @@ def _decide(engine: RoutingEngine, request: Request, req: ChatRequest, body: dic
         max_cost_usd=parse_float_header(request.headers, "x-router-max-cost-usd"),
     )
     text = prompt_text(body["contents"], engine.max_prompt_chars)
-    return engine.decide(text, prompt_tokens=estimate_prompt_tokens(body), overrides=overrides, request_id=rid)
+    opening = read_context(body, engine.max_prompt_chars).opening
+    return engine.decide(
+        text, prompt_tokens=estimate_prompt_tokens(body), overrides=overrides, request_id=rid, opening=opening
+    )
 
 
 @router.post("/v1/chat/completions", summary="OpenAI-compatible chat completions (model: auto)")
