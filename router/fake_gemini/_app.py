@@ -74,7 +74,11 @@ class _InjectedError(Exception):
 
 @dataclass
 class FakeGeminiApp:
-    """The ASGI callable. ``requests`` and ``faults`` are there for tests to read and drive."""
+    """The ASGI callable. ``requests`` and ``faults`` are there for tests to read and drive.
+
+    Each recorded request holds method, path, query, headers (no keys), body, status and
+    ``response``: the response body exactly as sent (text; for a stream, every event so far).
+    """
 
     options: FakeGeminiOptions
     catalog: Catalog

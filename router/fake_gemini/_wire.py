@@ -45,11 +45,16 @@ def loose_body(body: bytes) -> Any:
 
 
 def recording_status(send: Send, entry: dict[str, Any]) -> Send:
-    """Wrap ``send`` to note the status in ``entry`` before the client can see the response."""
+    """Wrap ``send`` to note the status in ``entry`` before the client can see the response, and
+    the body sent so far (``entry["response"]``, text) as it goes out."""
+    chunks: list[bytes] = []
 
     async def recording_send(message: Message) -> None:
         if message["type"] == "http.response.start":
             entry["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            entry["response"] = b"".join(chunks).decode("utf-8", "replace")
         await send(message)
 
     return recording_send
