@@ -175,3 +175,99 @@ def test_count_tokens_forms(http: httpx.Client, clean_fake_gemini: Any) -> None:
     assert routed.status_code == 200
     sent = clean_fake_gemini.requests[-1]["body"]["generateContentRequest"]["model"]
     assert sent == "models/" + routed.headers["x-router-model"]
+
+
+# --- golden: every field of issue 7, through model "auto", streamed and not ----------------------
+
+GOLDEN_SCHEMA = {
+    "type": "OBJECT",
+    "properties": {
+        "answer_Text": {"type": "STRING"},
+        "score": {"type": "INTEGER"},
+        "tags": {"type": "ARRAY", "items": {"type": "STRING"}},
+    },
+    "required": ["answer_Text", "score", "tags"],
+    "propertyOrdering": ["answer_Text", "score", "tags"],
+}
+
+
+def _golden(schema_key: str) -> dict[str, Any]:
+    body = json.loads(json.dumps(RICH))
+    body["cachedContent"] = "cachedContents/golden-123"
+    body["labels"] = {"team": "a", "env": "test"}
+    config = body["generationConfig"]
+    config.pop("responseJsonSchema")
+    config[schema_key] = GOLDEN_SCHEMA if schema_key == "responseSchema" else {"type": "object", "required": ["a_B"]}
+    return body
+
+
+def _router_fields_removed(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without what the router sets: thinking budget/level and ``maxOutputTokens``."""
+    out = json.loads(json.dumps(body))
+    config = out.get("generationConfig", {})
+    config.pop("maxOutputTokens", None)
+    thinking = {
+        k: v for k, v in config.pop("thinkingConfig", {}).items() if k not in ("thinkingBudget", "thinkingLevel")
+    }
+    if thinking:
+        config["thinkingConfig"] = thinking
+    return out
+
+
+def _events(text: str) -> list[Any]:
+    return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+
+
+@pytest.mark.parametrize("schema_key", ["responseSchema", "responseJsonSchema"])
+@pytest.mark.parametrize("stream", [False, True], ids=["unary", "sse"])
+def test_golden_every_field_round_trips(
+    http: httpx.Client, clean_fake_gemini: Any, schema_key: str, stream: bool
+) -> None:
+    body = _golden(schema_key)
+    action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+    # a thinking tier, so that the stand-in answers with thought parts and signatures
+    response = http.post(f"/v1beta/models/auto:{action}", json=body, headers={"x-router-tier": "advanced"})
+    assert response.status_code == 200, response.text
+    received = _received(clean_fake_gemini)
+    assert received["path"].endswith(f"/models/{response.headers['x-router-model']}:{action.split('?')[0]}")
+    # the request: the client's body, but for the fields the router sets
+    sent = received["body"]
+    assert _router_fields_removed(sent) == _router_fields_removed(body)
+    assert (
+        Thinking.from_config(sent["generationConfig"]["thinkingConfig"]).header()
+        == response.headers["x-router-thinking"]
+    )
+    assert sent["generationConfig"]["thinkingConfig"]["includeThoughts"] is True
+    # the response: what the stand-in sent, responseId and thoughtSignature included
+    if stream:
+        assert _events(response.text) == _events(received["response"])
+        chunks = _events(response.text)
+        assert len(chunks) > 1 and chunks[-1]["candidates"][0]["finishReason"] == "STOP"
+        parts = [p for c in chunks for p in c["candidates"][0].get("content", {}).get("parts", [])]
+    else:
+        assert response.json() == json.loads(received["response"])
+        assert response.content == received["response"].encode()
+        parts = response.json()["candidates"][0]["content"]["parts"]
+        assert {"usageMetadata", "modelVersion", "responseId"} <= set(response.json())
+    assert any(p.get("thought") for p in parts) and any("thoughtSignature" in p for p in parts)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["unary", "sse"])
+def test_structured_output_is_valid_json(http: httpx.Client, clean_fake_gemini: Any, stream: bool) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Rate this sentence and tag it: 'the cat sat'."}]}],
+        "generationConfig": {"responseMimeType": "application/json", "responseSchema": GOLDEN_SCHEMA},
+    }
+    action = "streamGenerateContent?alt=sse" if stream else "generateContent"
+    response = http.post(f"/v1beta/models/auto:{action}", json=body)
+    assert response.status_code == 200, response.text
+    chunks = _events(response.text) if stream else [response.json()]
+    text = "".join(
+        p["text"]
+        for c in chunks
+        for p in c["candidates"][0].get("content", {}).get("parts", [])
+        if not p.get("thought")
+    )
+    value = json.loads(text)
+    assert isinstance(value, dict) and list(value) == ["answer_Text", "score", "tags"]
+    assert isinstance(value["answer_Text"], str) and isinstance(value["score"], int) and isinstance(value["tags"], list)
