@@ -100,3 +100,38 @@ def test_function_calling_conversation_keeps_signatures_and_model(
         "name": "get_weather",
         "response": {"temp_c": 21, "sky": "clear"},
     }
+
+
+def test_openai_sdk_tool_exchange_then_json_schema_on_one_model(tiered_router: Any, clean_fake_gemini: Any) -> None:
+    from openai import OpenAI
+
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": WEATHER.parameters_json_schema}}
+    schema = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
+    messages: list[Any] = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": OPENING}]
+    with OpenAI(base_url=tiered_router.url + "/v1", api_key="k", max_retries=0, timeout=20) as client:
+        first = client.chat.completions.create(model="auto", messages=messages, tools=[tool], n=1, stop=["END"])
+        call = first.choices[0].message.tool_calls[0]
+        assert first.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
+        messages += [
+            first.choices[0].message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"temp_c": 21})},
+        ]
+        second = client.chat.completions.create(model="auto", messages=messages, tools=[tool])
+        assert second.choices[0].message.content
+        messages += [{"role": "assistant", "content": second.choices[0].message.content}]
+        messages += [{"role": "user", "content": FOLLOW_UP}]
+        third = client.chat.completions.create(
+            model="auto",
+            messages=messages,
+            response_format={"type": "json_schema", "json_schema": {"name": "s", "schema": schema}},
+            max_completion_tokens=20_000,
+        )
+    assert set(json.loads(third.choices[0].message.content or "")) == {"summary"}
+    assert first.model == second.model == third.model  # one model for the conversation
+    calls = _generations(clean_fake_gemini)
+    assert len(calls) == 3 and calls[0]["body"]["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
+    assert calls[0]["body"]["generationConfig"]["stopSequences"] == ["END"]
+    last = calls[2]["body"]
+    assert last["generationConfig"]["responseJsonSchema"] == schema
+    assert last["generationConfig"]["maxOutputTokens"] == 20_000
+    assert [c["role"] for c in last["contents"]] == ["user", "model", "user", "model", "user"]
