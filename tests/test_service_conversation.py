@@ -105,12 +105,12 @@ def test_function_calling_conversation_keeps_signatures_and_model(
 def test_openai_sdk_tool_exchange_then_json_schema_on_one_model(tiered_router: Any, clean_fake_gemini: Any) -> None:
     from openai import OpenAI
 
-    tool = {"type": "function", "function": {"name": "get_weather", "parameters": WEATHER.parameters_json_schema}}
-    schema = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
+    tool: Any = {"type": "function", "function": {"name": "get_weather", "parameters": WEATHER.parameters_json_schema}}
+    schema: Any = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]}
     messages: list[Any] = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": OPENING}]
     with OpenAI(base_url=tiered_router.url + "/v1", api_key="k", max_retries=0, timeout=20) as client:
         first = client.chat.completions.create(model="auto", messages=messages, tools=[tool], n=1, stop=["END"])
-        call = first.choices[0].message.tool_calls[0]
+        call: Any = (first.choices[0].message.tool_calls or [None])[0]
         assert first.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
         messages += [
             first.choices[0].message.model_dump(exclude_none=True),
