@@ -110,7 +110,8 @@ def test_openai_sdk_tool_exchange_then_json_schema_on_one_model(tiered_router: A
     messages: list[Any] = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": OPENING}]
     with OpenAI(base_url=tiered_router.url + "/v1", api_key="k", max_retries=0, timeout=20) as client:
         first = client.chat.completions.create(model="auto", messages=messages, tools=[tool], n=1, stop=["END"])
-        call: Any = (first.choices[0].message.tool_calls or [None])[0]
+        calls_made: Any = first.choices[0].message.tool_calls
+        call = calls_made[0]
         assert first.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
         messages += [
             first.choices[0].message.model_dump(exclude_none=True),
