@@ -136,3 +136,24 @@ def test_openai_sdk_tool_exchange_then_json_schema_on_one_model(tiered_router: A
     assert last["generationConfig"]["responseJsonSchema"] == schema
     assert last["generationConfig"]["maxOutputTokens"] == 20_000
     assert [c["role"] for c in last["contents"]] == ["user", "model", "user", "model", "user"]
+
+
+def test_route_endpoint_names_the_model_the_proxy_serves_in_a_conversation(
+    tiered_router: Any, clean_fake_gemini: Any
+) -> None:
+    """`POST /v1/route` applies the same conversation rule as the proxy: for a multi-turn body it
+    names the model the opening chose, which is the model the proxy then calls."""
+    import httpx
+
+    contents = [
+        {"role": "user", "parts": [{"text": OPENING}]},
+        {"role": "model", "parts": [{"text": "Here is the function."}]},
+        {"role": "user", "parts": [{"text": FOLLOW_UP}]},
+    ]
+    with httpx.Client(base_url=tiered_router.url, timeout=20) as http:
+        decision = http.post("/v1/route", json={"contents": contents}).json()
+        alone = http.post("/v1/route", json={"prompt": FOLLOW_UP}).json()
+        served = http.post("/v1beta/models/auto:generateContent", json={"contents": contents})
+    assert served.status_code == 200
+    assert decision["model"] == served.headers["x-router-model"]
+    assert decision["model"] != alone["model"]  # the follow-up alone would go elsewhere

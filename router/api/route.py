@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from router.catalog import Thinking
+from router.conversation import read_context
 from router.errors import InvalidRequest
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Overrides
@@ -106,13 +107,16 @@ async def route(request: Request, deps: RoutingDeps) -> Response:
         max_output_tokens=payload.max_output_tokens,
         max_cost_usd=payload.max_cost_usd,
     )
+    opening = None
     if payload.prompt is not None:
         text = payload.prompt
         tokens = estimate_prompt_tokens({"contents": [{"parts": [{"text": payload.prompt}]}]})
     else:
         text = prompt_text(payload.contents, engine.max_prompt_chars)
         tokens = estimate_prompt_tokens({"contents": payload.contents})
-    decision = engine.decide(text, prompt_tokens=tokens, overrides=overrides, request_id=rid)
+        # a conversation keeps the model its opening turn chose, exactly as the proxy routes do
+        opening = read_context({"contents": payload.contents}, engine.max_prompt_chars).opening
+    decision = engine.decide(text, prompt_tokens=tokens, overrides=overrides, request_id=rid, opening=opening)
     record(request, "route", decision)
     body = json.dumps(decision.to_json(), separators=(",", ":")).encode()
     return Response(body, media_type="application/json", headers=decision.headers())
