@@ -7,6 +7,7 @@ so nothing stays open); :func:`write_html` saves them as PNGs beside ``index.htm
 from __future__ import annotations
 
 import html
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,13 @@ from matplotlib.figure import Figure
 
 from router.report._build import Report
 from router.report._cost import Strategy
+
+
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for a notebook: ``IPython.display.Image(png(fig))``)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def _mark(s: Strategy) -> str:
