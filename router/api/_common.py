@@ -17,6 +17,7 @@ from router.errors import InvalidRequest, RouterError
 from router.policy import Route
 from router.routing import Decision, new_request_id
 from router.store import RequestRecord
+from router.upstream import Stream, cost_of
 
 log = logging.getLogger("budget_router.requests")
 M = TypeVar("M", bound=BaseModel)
@@ -239,3 +240,16 @@ def record(
             f"{cost_usd:.6f}" if cost_usd is not None else "-",
             type(error).__name__ if error is not None else "-",
         )
+
+
+async def finish_stream(
+    request: Request, endpoint: str, decision: Decision, stream: Stream, error: BaseException | None
+) -> None:
+    """Close an upstream stream and record the request with the usage its last chunk carried
+    (priced for the model that answered)."""
+    await stream.aclose()
+    usage = stream.usage  # from the last chunk that carried usageMetadata
+    cost = cost_of(request.app.state.upstream.catalog, stream.route.model, usage) if usage else None
+    record(
+        request, endpoint, decision, route=stream.route, usage=usage, cost=cost, attempts=stream.attempts, error=error
+    )

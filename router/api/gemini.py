@@ -25,7 +25,7 @@ from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
-from ._common import expect_object, kind_of, parse_float_header, read_json, record, sse_error
+from ._common import expect_object, finish_stream, kind_of, parse_float_header, read_json, record, sse_error
 from .deps import Authorized, CatalogDep, ProxyDeps
 
 router = APIRouter(tags=["gemini"])
@@ -211,19 +211,7 @@ async def _events(
             payload = sse_error(request.url.path, exc, decision.request_id)[6:-4]
             yield (b"" if first else b",\r\n") + payload
     finally:
-        await stream.aclose()
-        usage = stream.usage  # from the last chunk that carried usageMetadata
-        cost = cost_of(upstream.catalog, stream.route.model, usage) if usage else None
-        record(
-            request,
-            "streamGenerateContent",
-            decision,
-            route=stream.route,
-            usage=usage,
-            cost=cost,
-            attempts=stream.attempts,
-            error=error,
-        )
+        await finish_stream(request, "streamGenerateContent", decision, stream, error)
     if not sse:
         yield b"]"
 

@@ -23,7 +23,7 @@ from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
-from ._common import parse_float_header, read_json, record, sse_error
+from ._common import finish_stream, parse_float_header, read_json, record, sse_error
 from ._openai_translate import ChatRequest, chunk_json, completion_json, parse_request, to_gemini, usage_json
 from .deps import ProxyDeps
 
@@ -113,16 +113,4 @@ async def _chunks(
         error = exc
         yield sse_error(request.url.path, exc, rid)
     finally:
-        await stream.aclose()
-        usage = stream.usage  # from the last chunk that carried usageMetadata
-        cost = cost_of(upstream.catalog, model, usage) if usage else None
-        record(
-            request,
-            "chat.completions",
-            decision,
-            route=stream.route,
-            usage=usage,
-            cost=cost,
-            attempts=stream.attempts,
-            error=error,
-        )
+        await finish_stream(request, "chat.completions", decision, stream, error)

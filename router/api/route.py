@@ -107,7 +107,7 @@ async def route(request: Request, deps: RoutingDeps) -> Response:
         max_output_tokens=payload.max_output_tokens,
         max_cost_usd=payload.max_cost_usd,
     )
-    opening = None
+    opening = ""
     if payload.prompt is not None:
         text = payload.prompt
         tokens = estimate_prompt_tokens({"contents": [{"parts": [{"text": payload.prompt}]}]})
