@@ -250,22 +250,20 @@ class Upstream:
 
     async def generate(self, version: str, routes: Sequence[Route], body: dict[str, Any]) -> Served:
         """``generateContent`` on the first route that answers."""
-
-        async def once(route: Route) -> tuple[bytes, Any]:
-            path = f"models/{route.model}:generateContent"
-            response = await self._api(version).async_request("post", path, request_for(body, route), None)
-            text = response.body or "{}"
-            return text.encode(), json.loads(text)
-
-        route, (raw, data), attempts = await self._with_retries(routes, once)
-        return Served(route, raw, data, attempts)
+        return await self._unary(version, routes, "generateContent", lambda route: request_for(body, route))
 
     async def count_tokens(self, version: str, routes: Sequence[Route], body: dict[str, Any]) -> Served:
         """``countTokens`` (see :func:`count_request_for`) on the first route that answers."""
+        return await self._unary(version, routes, "countTokens", lambda route: count_request_for(body, route))
+
+    async def _unary(
+        self, version: str, routes: Sequence[Route], method: str, build: Callable[[Route], dict[str, Any]]
+    ) -> Served:
+        """One JSON-in, JSON-out call (``models/{model}:{method}``), retried and falling back."""
 
         async def once(route: Route) -> tuple[bytes, Any]:
-            path = f"models/{route.model}:countTokens"
-            response = await self._api(version).async_request("post", path, count_request_for(body, route), None)
+            path = f"models/{route.model}:{method}"
+            response = await self._api(version).async_request("post", path, build(route), None)
             text = response.body or "{}"
             return text.encode(), json.loads(text)
 

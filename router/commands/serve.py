@@ -119,16 +119,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if fake is not None:
                 fake.stop()
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=args.log_level.lower(),
-        access_log=args.access_log,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-        backlog=2048,
-    )
+    config = uvicorn.Config(create_app(settings), **_uvicorn_options(args, settings))
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
@@ -183,16 +174,18 @@ def _run_workers(args: argparse.Namespace, settings: Any, fake: Any) -> int:
     else:
         print(f"budget-router listening on {url} ({args.workers} workers)", file=sys.stderr)
     sys.stdout.flush()
-    uvicorn.run(
-        "router.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=args.workers,
-        log_level=args.log_level.lower(),
-        access_log=args.access_log,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-        backlog=2048,
-    )
+    uvicorn.run("router.app:create_app", factory=True, workers=args.workers, **_uvicorn_options(args, settings))
     return 0
+
+
+def _uvicorn_options(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
+    """What every uvicorn start shares, one worker in this process or several."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": args.log_level.lower(),
+        "access_log": args.access_log,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+        "backlog": 2048,
+    }

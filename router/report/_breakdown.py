@@ -9,11 +9,10 @@ from datetime import date
 
 import numpy as np
 
+from router.learning import HIGH_SCORE, LOW_SCORE
 from router.policy import TIERS, Policy
 from router.report._cost import PER, at_tier, price, price_served, route_model
 from router.report._log import ReportLog
-
-HIGH_SCORE, LOW_SCORE = 0.7, 0.4  # as router.learning's labels read a feedback score
 
 
 @dataclass
