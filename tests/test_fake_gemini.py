@@ -24,6 +24,7 @@ from router.cli import main
 from router.errors import InvalidThinking
 from router.fake_gemini import (
     FakeGeminiOptions,
+    FaultBook,
     FaultSpecError,
     create_app,
     fault_from_json,
@@ -472,6 +473,111 @@ def test_bad_fault_requests_are_400(fake: Any, client: genai.Client) -> None:
     assert info.value.code == 400 and "x-fake-fault" in info.value.message
 
 
+def test_fault_rate_syntax() -> None:
+    (item,) = parse_faults("503~5%@models/gemini-2.5-flash")
+    assert (item.kind, item.value, item.times, item.rate, item.model) == ("error", 503, None, 5.0, "gemini-2.5-flash")
+    cut, delay = parse_faults("cut:429~0.5%, delay:250~10%")
+    assert (cut.kind, cut.value, cut.rate) == ("cut", 429, 0.5)
+    assert (delay.kind, delay.value, delay.rate) == ("delay", 250, 10.0)
+    assert parse_faults("cut~100%")[0].rate == 100.0
+    assert item.describe()["rate"] == "5%" and "rate" not in parse_faults("503")[0].describe()
+    (rule,) = fault_from_json({"fault": "cut~2%", "methods": ["streamGenerateContent"]})
+    assert (rule.rate, rule.methods) == (2.0, ("streamGenerateContent",))
+    bad = {
+        "503~5": "ending in '%'",
+        "503~%": "not a percentage",
+        "503~x%": "not a percentage",
+        "503~0%": "more than 0%",
+        "503~-1%": "more than 0%",
+        "503~100.5%": "at most 100%",
+        "503~nan%": "more than 0%",
+        "503x2~5%": "not both",
+        "~5%": "unknown fault",
+        "418~5%": "unsupported status",
+    }
+    for spec, needle in bad.items():
+        with pytest.raises(FaultSpecError, match=needle):
+            parse_faults(spec)
+    with pytest.raises(FaultSpecError, match="takes no 'times'"):
+        fault_from_json({"fault": "503~5%", "times": 2})
+
+
+def _draws(book: FaultBook, n: int, method: str = "generateContent", model: str = "gemini-2.5-flash") -> list[Any]:
+    out = []
+    for _ in range(n):
+        outcome = book.draw(model, method)
+        out.append(None if outcome is None else (outcome.kind, outcome.code, outcome.delay_ms))
+    return out
+
+
+def _binomial_bound(n: int, p: float, sigmas: float = 5.0) -> tuple[float, float]:
+    spread = sigmas * (n * p * (1 - p)) ** 0.5
+    return n * p - spread, n * p + spread
+
+
+def test_fault_rates_hit_about_their_share_and_replay() -> None:
+    spec = "429~1%,500~1%,503~1%,cut~2%"
+    book = FaultBook(startup=parse_faults(spec), seed=7)
+    n = 2000
+    drawn = _draws(book, n)
+    hits = [d for d in drawn if d is not None]
+    low, high = _binomial_bound(n, 0.05)
+    assert low <= len(hits) <= high
+    for kind, code, share in (("error", 429, 0.01), ("error", 500, 0.01), ("error", 503, 0.01), ("cut", 0, 0.02)):
+        count = sum(1 for d in hits if d[:2] == (kind, code))
+        low, high = _binomial_bound(n, share)
+        assert low <= count <= high, (kind, code, count)
+    assert [entry["used"] for entry in book.describe()] == [
+        sum(1 for d in hits if d[:2] == key) for key in (("error", 429), ("error", 500), ("error", 503), ("cut", 0))
+    ]
+    # the same seed replays the same draws; reset re-seeds; another seed draws otherwise
+    assert _draws(FaultBook(startup=parse_faults(spec), seed=7), n) == drawn
+    book.reset()
+    assert _draws(book, n) == drawn
+    assert _draws(FaultBook(startup=parse_faults(spec), seed=8), n) != drawn
+
+
+def test_fault_rate_holds_among_matching_requests() -> None:
+    # slices are taken whether or not an item matches: the 503s for another model leave the
+    # 30% of cuts restricted to streams intact, and no request gets both
+    book = FaultBook(startup=parse_faults("503~40%@gemini-2.5-pro,cut~30%"), seed=1)
+    n = 2000
+    flash = _draws(book, n, "streamGenerateContent")
+    low, high = _binomial_bound(n, 0.3)
+    assert all(d is None or d[0] == "cut" for d in flash) and low <= flash.count(("cut", 0, 0)) <= high
+    pro = _draws(book, n, "streamGenerateContent", "gemini-2.5-pro")
+    low, high = _binomial_bound(n, 0.4)
+    assert low <= pro.count(("error", 503, 0)) <= high
+    low, high = _binomial_bound(n, 0.3)
+    assert low <= pro.count(("cut", 0, 0)) <= high
+    # a delay with a rate draws on its own and adds to an error
+    delays = FaultBook(startup=parse_faults("delay:5~50%,503~50%"), seed=3)
+    drawn = _draws(delays, n)
+    both = sum(1 for d in drawn if d == ("error", 503, 5))
+    low, high = _binomial_bound(n, 0.25)
+    assert low <= both <= high
+
+
+def test_start_up_rate_over_http() -> None:
+    n, rate = 400, 0.25
+    app = create_app(FakeGeminiOptions(faults=parse_faults("503~25%"), seed=11, record_limit=0))
+    body = {"contents": [{"parts": [{"text": EASY}]}]}
+
+    async def go() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://fake") as http:
+            path = "/v1beta/models/gemini-2.5-flash:generateContent"
+            return [(await http.post(path, json=body)).status_code for _ in range(n)]
+
+    statuses = asyncio.run(go())
+    failed = statuses.count(503)
+    low, high = _binomial_bound(n, rate)
+    assert set(statuses) == {200, 503} and low <= failed <= high
+    assert app.faults.describe()[0]["used"] == failed and app.faults.describe()[0]["rate"] == "25%"
+    app.reset()  # re-seeded: the same statuses again
+    assert asyncio.run(go()) == statuses
+
+
 # --- tools and structured output -----------------------------------------------------------------
 
 WEATHER = types.Tool(
@@ -761,6 +867,9 @@ def test_cli_help_documents_the_stand_in(capsys: pytest.CaptureFixture[str]) -> 
     assert "no real answers" in out and "x-fake-fault" in out and "cut:CODE" in out
     assert main(["fake-gemini", "--fault", "boom"]) == 2
     assert "--fault" in capsys.readouterr().err
+    assert main(["fake-gemini", "--fault", "503~5"]) == 2
+    assert "ending in '%'" in capsys.readouterr().err
+    assert "~PCT%" in out and "--seed" in out
 
 
 def test_cli_serves(tmp_path: Any) -> None:

@@ -42,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPEC",
         help="start-up fault rule (repeatable); syntax below",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the random draws of faults with a rate, e.g. 503~5%% (default: 0)",
+    )
     parser.add_argument("--catalog", type=Path, default=None, help="model catalog file (default: packaged)")
     parser.add_argument("--api-key", default=None, help="accept only this API key (default: accept any)")
     parser.add_argument(
@@ -90,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         record_limit=args.record_limit,
         today=args.today,
+        seed=args.seed,
     )
 
     def ready(url: str) -> None:

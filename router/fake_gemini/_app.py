@@ -54,7 +54,8 @@ class FakeGeminiOptions:
     a user catalog instead of the packaged one (``catalog`` passes one already loaded);
     ``api_key``, when set, is the only key accepted; ``record_limit`` caps the requests kept in
     memory (0 records none); ``today``, when set, makes models past their catalog shutdown date
-    answer 404 as retired models do.
+    answer 404 as retired models do; ``seed`` seeds the random draws of faults with a rate
+    (``503~5%``), so a run replays the same sequence of draws.
     """
 
     latency_ms: int = 0
@@ -65,6 +66,7 @@ class FakeGeminiOptions:
     api_key: str | None = None
     record_limit: int = 10_000
     today: date | None = None
+    seed: int = 0
 
 
 class _InjectedError(Exception):
@@ -356,4 +358,4 @@ def create_app(options: FakeGeminiOptions | None = None) -> FakeGeminiApp:
     catalog = options.catalog
     if catalog is None:
         catalog = Catalog.load(options.catalog_path)
-    return FakeGeminiApp(options=options, catalog=catalog, faults=FaultBook(startup=options.faults))
+    return FakeGeminiApp(options=options, catalog=catalog, faults=FaultBook(startup=options.faults, seed=options.seed))

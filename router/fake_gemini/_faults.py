@@ -8,6 +8,8 @@ the ``x-fake-fault`` request header and from ``POST /_fake/faults``.
 from __future__ import annotations
 
 import json
+import math
+import random
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 FAULT_SYNTAX = """\
 fault syntax (--fault, the x-fake-fault header, POST /_fake/faults):
   SPEC   := ITEM[,ITEM...]
-  ITEM   := ACTION[xCOUNT][@MODEL]
+  ITEM   := ACTION[xCOUNT | ~PCT%][@MODEL]
   ACTION := 400 | 403 | 404 | 429 | 500 | 503 | 504
                    answer with that status and Gemini's error JSON
                    (429 RESOURCE_EXHAUSTED, 500 INTERNAL, 503 UNAVAILABLE, ...)
@@ -27,17 +29,26 @@ fault syntax (--fault, the x-fake-fault header, POST /_fake/faults):
                        event (data: {"error": ...}) with that status, and ends
                        (a plain generateContent answer is cut as with 'cut')
   COUNT  := only the first COUNT matching requests get the fault; later ones pass
-            (no COUNT: every matching request)
+            (no COUNT and no PCT: every matching request)
+  PCT    := about PCT percent of the matching requests get the fault, at random
+            (a number in (0, 100], decimals allowed: 503~2%, cut~0.5%). The draws come from
+            one random generator seeded at start-up (fake-gemini --seed), so a run replays
+            the same sequence of draws. Errors and cuts with a PCT share one draw per
+            request, each taking its own slice of it in order, so they never hit the same
+            request and their rates add up: 429~2%,503~3% fails 5% of requests (2% with 429,
+            3% with 503); slices past 100% never fire. A delay with a PCT draws on its own.
   MODEL  := only requests for this model id (for --fault and /_fake/faults)
 Faults hit generateContent and streamGenerateContent only. Several items apply together:
 delays add up and the first error or cut wins; each item counts its own uses, and an error
 item that lost to an earlier one is not counted (so 503x1,429x1 gives 503, then 429, then OK).
 Examples: --fault 503x2@gemini-2.5-flash   --fault delay:250   -H 'x-fake-fault: 429x2'
+          --fault 429~1%,500~1%,503~1%,cut~2% (5% of generation requests fail, mixed)
 With the header, counting is per x-fake-fault-key header value (default: the spec itself),
 so 'x-fake-fault: 429x2' fails the first two requests that carry it, then lets them pass.
 POST /_fake/faults takes {"fault": "503", "model": "gemini-2.5-flash", "times": 2 | "always",
 "methods": ["generateContent", ...]} (or a list of them); DELETE /_fake/faults clears them;
-POST /_fake/reset restores the start-up faults and forgets recorded requests."""
+POST /_fake/reset restores the start-up faults, forgets recorded requests and re-seeds the
+random draws."""
 
 #: Status codes a fault may answer with, and the Gemini status string of each.
 ERROR_STATUSES: Mapping[int, str] = {
@@ -73,8 +84,9 @@ class Fault:
     """One parsed item: ``kind`` is ``"error"``, ``"delay"`` or ``"cut"``.
 
     ``value`` is the status code (error, and cut with an in-stream error, else 0) or the delay in
-    milliseconds; ``times`` is ``None`` for "every request"; ``model`` restricts the item to one
-    model.
+    milliseconds; ``times`` is ``None`` for "every request"; ``rate``, when set, is the percentage
+    of matching requests hit at random (``times`` is then ``None``); ``model`` restricts the item
+    to one model.
     """
 
     kind: str
@@ -82,17 +94,21 @@ class Fault:
     times: int | None = None
     model: str | None = None
     methods: tuple[str, ...] = GENERATION_METHODS
+    rate: float | None = None
 
     def describe(self) -> dict[str, Any]:
         action = {"error": str(self.value), "delay": f"delay:{self.value}"}.get(self.kind)
         if self.kind == "cut":
             action = f"cut:{self.value}" if self.value else "cut"
-        return {
+        out: dict[str, Any] = {
             "fault": action,
             "model": self.model,
             "times": "always" if self.times is None else self.times,
             "methods": list(self.methods),
         }
+        if self.rate is not None:
+            out["rate"] = f"{self.rate:g}%"
+        return out
 
 
 def _parse_action(text: str) -> tuple[str, int]:
@@ -116,8 +132,22 @@ def _parse_action(text: str) -> tuple[str, int]:
     raise FaultSpecError(f"unknown fault {text!r}; expected a status, delay:MS, cut or cut:CODE")
 
 
+def _parse_rate(item: str, text: str) -> float:
+    """``PCT%`` (the part after ``~``) as a percentage in (0, 100]."""
+    number = text.strip()
+    if not number.endswith("%"):
+        raise FaultSpecError(f"{item!r}: a rate is a percentage ending in '%', e.g. 503~5%")
+    try:
+        rate = float(number[:-1])
+    except ValueError:
+        raise FaultSpecError(f"{item!r}: {number!r} is not a percentage, e.g. 503~5% or cut~0.5%") from None
+    if not math.isfinite(rate) or not 0 < rate <= 100:
+        raise FaultSpecError(f"{item!r}: a rate must be more than 0% and at most 100%")
+    return rate
+
+
 def parse_fault(item: str) -> Fault:
-    """Parse one ``ACTION[xCOUNT][@MODEL]`` item."""
+    """Parse one ``ACTION[xCOUNT | ~PCT%][@MODEL]`` item."""
     text = item.strip()
     if not text:
         raise FaultSpecError("empty fault item")
@@ -126,14 +156,20 @@ def parse_fault(item: str) -> Fault:
     if at and not model_id:
         raise FaultSpecError(f"{item!r}: '@' must be followed by a model id")
     times: int | None = None
+    rate: float | None = None
+    text, tilde, pct = text.partition("~")
+    if tilde:
+        rate = _parse_rate(item, pct)
     head, sep, count = text.rpartition("x")
     if sep and count.strip().isdigit() and head:
+        if tilde:
+            raise FaultSpecError(f"{item!r}: give a COUNT (xN) or a rate (~PCT%), not both")
         times = int(count)
         text = head
         if times < 1:
             raise FaultSpecError(f"{item!r}: COUNT must be at least 1")
     kind, value = _parse_action(text)
-    return Fault(kind=kind, value=value, times=times, model=model_id)
+    return Fault(kind=kind, value=value, times=times, model=model_id, rate=rate)
 
 
 def parse_faults(spec: str) -> tuple[Fault, ...]:
@@ -166,6 +202,8 @@ def fault_from_json(raw: Any) -> tuple[Fault, ...]:
         if times in (None, "always"):
             updates["times"] = None
         elif isinstance(times, int) and not isinstance(times, bool) and times >= 1:
+            if any(f.rate is not None for f in items):
+                raise FaultSpecError("a fault with a rate (~PCT%) takes no 'times'")
             updates["times"] = times
         else:
             raise FaultSpecError("'times' must be a positive integer or \"always\"")
@@ -184,6 +222,7 @@ def fault_from_json(raw: Any) -> tuple[Fault, ...]:
             times=updates.get("times", f.times),
             model=updates.get("model", f.model),
             methods=updates.get("methods", f.methods),
+            rate=f.rate,
         )
         for f in items
     )
@@ -222,22 +261,27 @@ class _Rule:
 class FaultBook:
     """The schedule (start-up and admin rules) plus per-key counters for header faults.
 
+    Items with a rate draw from one generator seeded with ``seed`` (re-seeded by :meth:`reset`).
     Safe to use from the server's event loop and from a test thread at once.
     """
 
     startup: tuple[Fault, ...] = ()
+    seed: int = 0
     _rules: list[_Rule] = field(default_factory=list)
     _header_uses: dict[tuple[str, int], int] = field(default_factory=dict)
     _header_specs: dict[str, tuple[Fault, ...]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
         self._rules = [_Rule(f) for f in self.startup]
+        self._random = random.Random(self.seed)
 
     def reset(self) -> None:
         with self._lock:
             self._rules = [_Rule(f) for f in self.startup]
             self._header_uses.clear()
+            self._random.seed(self.seed)
 
     def clear(self) -> None:
         with self._lock:
@@ -275,8 +319,9 @@ class FaultBook:
         outcome = Outcome()
         hit = False
         with self._lock:
+            share = _Share(self._random)
             for i, fault in enumerate(header):
-                if not _matches(fault, model, method, outcome):
+                if not share.hits(fault) or not _matches(fault, model, method, outcome):
                     continue
                 if fault.times is not None:
                     key = (header_key, i)
@@ -289,13 +334,38 @@ class FaultBook:
                 hit = _apply(fault, outcome) or hit
             for rule in self._rules:
                 fault = rule.fault
-                if not _matches(fault, model, method, outcome):
+                if not share.hits(fault) or not _matches(fault, model, method, outcome):
                     continue
                 if fault.times is not None and rule.used >= fault.times:
                     continue
                 rule.used += 1
                 hit = _apply(fault, outcome) or hit
         return outcome if hit else None
+
+
+class _Share:
+    """One request's draw for the items with a rate: errors and cuts take consecutive slices of
+    one number in [0, 100), drawn when the first of them is met; a delay draws on its own."""
+
+    __slots__ = ("_draw", "_random", "_start")
+
+    def __init__(self, rng: random.Random) -> None:
+        self._random = rng
+        self._draw: float | None = None
+        self._start = 0.0
+
+    def hits(self, fault: Fault) -> bool:
+        """Whether ``fault``'s rate lets it apply (always, for an item without one). Every item
+        with a rate takes its slice whether or not it matches the request, so each item's rate
+        holds among the requests it matches."""
+        if fault.rate is None:
+            return True
+        if fault.kind == "delay":
+            return self._random.random() * 100 < fault.rate
+        if self._draw is None:
+            self._draw = self._random.random() * 100
+        start, self._start = self._start, self._start + fault.rate
+        return start <= self._draw < self._start
 
 
 def _matches(fault: Fault, model: str, method: str, outcome: Outcome) -> bool:
