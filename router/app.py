@@ -44,7 +44,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from router import __version__
 from router.api._common import error_body, error_for, record, request_id
 from router.catalog import Catalog
-from router.errors import InvalidRequest, NotFound, PayloadTooLarge, RouterError
+from router.errors import InvalidRequest, NotFound, RouterError
+from router.limits import BodyLimit, ConcurrencyLimit
 from router.metrics import Metrics
 from router.policy import load_policy
 from router.routing import RoutingEngine
@@ -56,9 +57,6 @@ if TYPE_CHECKING:
     from router.learning import ModelStamp
 
 log = logging.getLogger("budget_router")
-
-Scope = dict[str, Any]
-ASGIApp = Callable[..., Any]
 
 
 def _client_factory(settings: Settings, session: Any) -> Callable[[str], Any]:
@@ -119,7 +117,13 @@ def _load_engine(settings: Settings, catalog: Catalog, policy: Any) -> tuple[Rou
         stamp = model_stamp(models_dir)
         path = current_model_path(models_dir)
     clf = TierClassifier.load(path)
-    engine = RoutingEngine(clf, catalog, policy, max_prompt_chars=settings.max_prompt_chars)
+    engine = RoutingEngine(
+        clf,
+        catalog,
+        policy,
+        max_prompt_chars=settings.max_prompt_chars,
+        max_prompt_tokens=settings.max_prompt_tokens,
+    )
     return engine, stamp, path
 
 
@@ -132,50 +136,62 @@ def _open_store(settings: Settings) -> Store:
     )
 
 
-async def _follow_models(app: FastAPI) -> None:
-    """Every ``model_reload_interval_s``: when the models directory serves another model
-    (:func:`router.learning.model_changed`: a promotion switched ``CURRENT``, or the served card
-    changed), load it in a thread and swap ``app.state.engine`` (one assignment on the event
-    loop). Requests hold the engine they started with, so none is dropped. A model that fails to
-    load leaves the current one serving (logged once, ``classifier.reload_error`` in ``/readyz``)
-    and is not tried again until the directory changes again."""
+async def reload_model(app: FastAPI, *, force: bool = False) -> bool:
+    """Serve the model the models directory names now, when it is not the one served
+    (:func:`router.learning.model_changed`'s test: a promotion switched ``CURRENT``, or the served
+    card changed); ``force`` loads it even when it is. Returns whether another engine was swapped in.
+
+    The model loads in a thread and ``app.state.engine`` is swapped in one assignment on the event
+    loop; requests hold the engine they started with, so none is dropped. A model that fails to
+    load leaves the current one serving (``classifier.reload_error`` in ``/readyz``) and, unless
+    forced, is not tried again until the directory changes again; the error is raised to the caller.
+    The stamp is taken before the load, so a promotion during the load is seen next time.
+    """
     from router.learning import model_stamp
 
     state = app.state
     settings: Settings = state.settings
     models_dir = _models_dir(settings)
-    if models_dir is None:
-        return
-    failed: ModelStamp | None = None
-    while True:
-        await asyncio.sleep(settings.model_reload_interval_s)
-        now: ModelStamp | None = None
-        try:
-            # model_changed's test, with the stamp kept: taken before the load, so a promotion
-            # during the load is seen next time, and a model that failed is not retried
+    if models_dir is None and not force:
+        return False
+    now: ModelStamp | None = None
+    try:
+        if models_dir is not None:
             now = await asyncio.to_thread(model_stamp, models_dir)
-            if now in (state.model_stamp, failed):
-                continue
-            engine, new_stamp, path = await asyncio.to_thread(_load_engine, settings, state.catalog, state.policy)
-        except Exception as exc:
-            failed = now
-            state.reload_error = f"{type(exc).__name__}: {exc}"
-            log.error(
-                "the model now named in %s did not load (%s); still serving the previous one",
-                models_dir,
-                state.reload_error,
-            )
-            continue
-        old = state.engine
-        state.engine, state.model_stamp, state.model_source = engine, new_stamp, path
-        state.load_error = state.reload_error = None
-        failed = None
-        log.info(
-            "classifier %s loaded from %s (was %s); new requests route with it",
-            engine.classifier_version,
-            path,
-            old.classifier_version if old is not None else "none",
+            if not force and now in (state.model_stamp, state.reload_failed):
+                return False
+        engine, new_stamp, path = await asyncio.to_thread(_load_engine, settings, state.catalog, state.policy)
+    except Exception as exc:
+        state.reload_failed = now
+        state.reload_error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "the model now named in %s did not load (%s); still serving the previous one",
+            models_dir or settings.model_path,
+            state.reload_error,
         )
+        raise
+    old = state.engine
+    state.engine, state.model_stamp, state.model_source = engine, new_stamp, path
+    state.load_error = state.reload_error = state.reload_failed = None
+    log.info(
+        "classifier %s loaded from %s (was %s); new requests route with it",
+        engine.classifier_version,
+        path,
+        old.classifier_version if old is not None else "none",
+    )
+    return True
+
+
+async def _follow_models(app: FastAPI) -> None:
+    """Every ``model_reload_interval_s``: :func:`reload_model` (failures are logged there)."""
+    if _models_dir(app.state.settings) is None:
+        return
+    while True:
+        await asyncio.sleep(app.state.settings.model_reload_interval_s)
+        try:
+            await reload_model(app)
+        except Exception:  # logged by reload_model; the current model keeps serving
+            continue
 
 
 async def _reopen_store(app: FastAPI, pause_s: float = 10.0) -> None:
@@ -271,77 +287,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 log.info("request log closed: %s", store.writer.stats())
 
 
-class BodyLimit:
-    """Pure ASGI middleware: 413 for bodies over ``max_bytes``, before reading them.
-
-    A ``content-length`` over the limit is answered at once (the body is drained, unread, up to
-    a bound, so that clients that write the whole body before reading still get the answer);
-    a chunked body is counted as it arrives and stops the request when it passes the limit.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.max_bytes
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                if not value.isdigit():
-                    await self._refuse(scope, send, InvalidRequest("Invalid content-length header."))
-                    return
-                if int(value) > limit:
-                    await self._drain(receive, 8 * limit)
-                    await self._refuse(scope, send, self._too_large(int(value)))
-                    return
-                break
-        seen = 0
-
-        async def counted() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise self._too_large(seen)
-            return message
-
-        await self.app(scope, counted, send)
-
-    def _too_large(self, size: int) -> PayloadTooLarge:
-        return PayloadTooLarge(
-            f"Request payload size exceeds the limit: {size} bytes sent, at most {self.max_bytes} accepted "
-            "(BUDGET_ROUTER_MAX_BODY_BYTES)."
-        )
-
-    @staticmethod
-    async def _drain(receive: Callable[..., Any], bound: int) -> None:
-        drained = 0
-        while drained <= bound:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            drained += len(message.get("body", b""))
-            if not message.get("more_body"):
-                return
-
-    @staticmethod
-    async def _refuse(scope: Scope, send: Callable[..., Any], exc: RouterError) -> None:
-        from router.routing import new_request_id
-
-        rid = new_request_id()
-        status, body, headers = error_for(scope["path"], exc, rid)
-        data = json.dumps(body).encode()
-        raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-        raw_headers += [(k.encode(), v.encode()) for k, v in headers.items()]
-        raw_headers.append((b"connection", b"close"))
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": data})
-
-
 def _endpoint(request: Request) -> str:
     """The metrics label of a request's endpoint (a bounded set: unknown paths are "other")."""
     named = getattr(request.state, "endpoint", None)
@@ -405,7 +350,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service (nothing is loaded until the lifespan starts)."""
-    from router.api import feedback, gemini, health, openai_compat, route
+    from router.api import admin, feedback, gemini, health, openai_compat, route
 
     app = FastAPI(
         title="budget-router",
@@ -426,11 +371,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.model_stamp = None
     app.state.model_source = None
     app.state.reload_error = None
+    app.state.reload_failed = None
     app.add_exception_handler(RouterError, _router_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    app.add_middleware(BodyLimit, max_bytes=app.state.settings.max_body_bytes)
-    for module in (health, route, gemini, openai_compat, feedback):
+    settings = app.state.settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.max_concurrent_per_key:
+        app.add_middleware(ConcurrencyLimit, max_per_key=settings.max_concurrent_per_key, metrics=app.state.metrics)
+    for module in (health, route, gemini, openai_compat, feedback, admin):
         app.include_router(module.router)
     return app

@@ -14,7 +14,8 @@ class Metrics:
     ``upstream_latency`` times each upstream attempt by model and outcome (``ok``, an HTTP status,
     ``timeout`` or ``connection``); ``tokens`` and ``cost`` add up ``usageMetadata`` by model
     (tokens by kind: prompt, cached, thoughts, candidates); ``retries`` and ``fallbacks`` count
-    upstream retries and fallback routes taken.
+    upstream retries and fallback routes taken; ``limited`` counts requests the router's own limits
+    refused (``concurrency``).
     """
 
     def __init__(self) -> None:
@@ -54,6 +55,13 @@ class Metrics:
             "budget_router_fallbacks",
             "Requests served by a fallback model, by the model that served.",
             ["model"],
+            registry=self.registry,
+        )
+
+        self.limited = Counter(
+            "budget_router_limited",
+            "Requests refused by the router's own limits, by limit.",
+            ["limit"],
             registry=self.registry,
         )
 

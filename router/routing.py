@@ -217,12 +217,14 @@ class RoutingEngine:
         policy: Policy,
         *,
         max_prompt_chars: int = 20_000,
+        max_prompt_tokens: int = 0,
         today: Callable[[], date] = date.today,
     ) -> None:
         self.classifier = classifier
         self.catalog = catalog
         self.policy = policy
         self.max_prompt_chars = max_prompt_chars
+        self.max_prompt_tokens = max_prompt_tokens
         self.today = today
         card = getattr(classifier, "model_card_", None) or {}
         self.classifier_version = str(card.get("version", "unknown"))
@@ -273,6 +275,7 @@ class RoutingEngine:
                 named.append("thinking")
             routes = self._routed(tier, found.score, overrides, forced_thinking, include, pin)
         model = self.catalog.get(routes[0].model)
+        self._check_size(prompt_tokens, model)
         cost, verified = max_cost(model, routes[0].thinking, prompt_tokens, routes[0].max_output_tokens)
         warnings: tuple[str, ...] = ()
         if overrides.model is not None:  # a model the client chose may be retiring: say so
@@ -322,6 +325,18 @@ class RoutingEngine:
         raise first or InvalidThinking("invalid thinking setting")
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _check_size(self, prompt_tokens: int, model: ModelInfo) -> None:
+        """400 for a prompt over ``max_prompt_tokens`` (0: the routed model's context window)."""
+        limit = self.max_prompt_tokens or model.context_window
+        if limit and prompt_tokens > limit:
+            whose = f"the context window of {model.id}"
+            if self.max_prompt_tokens:
+                whose = "this router's limit (BUDGET_ROUTER_MAX_PROMPT_TOKENS)"
+            raise InvalidRequest(
+                f"The prompt is too long: about {prompt_tokens} tokens (estimated from its length), "
+                f"more than the {limit} of {whose}."
+            )
 
     def _forced(self, tier: str, overrides: Overrides, forced_thinking: bool) -> Route:
         info = self.catalog.get(overrides.model or "")

@@ -24,7 +24,12 @@ class Settings(BaseSettings):
     ``upstream_url`` ``None`` means the real Gemini API (which then needs ``gemini_api_key``);
     set it to another server that speaks the Gemini REST API, such as the offline stand-in. ``api_keys``
     are the keys clients must present (``x-goog-api-key``, ``?key=`` or ``Authorization: Bearer``);
-    empty means no client authentication.
+    empty means no client authentication. ``admin_api_keys`` open the admin endpoints (``/admin/``,
+    and ``/metrics`` when ``metrics_require_admin``); none means they are closed.
+
+    Limits: ``max_body_bytes`` (413), ``max_prompt_tokens`` (400; the prompt's size is estimated
+    from its characters and media parts, as for cost estimates) and ``max_concurrent_per_key`` (429 with
+    ``Retry-After``; counted per process, see :mod:`router.limits`).
 
     Storage: ``database_url`` is the request log and feedback store (SQLAlchemy URL). The default,
     ``sqlite:///budget_router.db``, is an SQLite file named ``budget_router.db`` in the working
@@ -66,6 +71,12 @@ class Settings(BaseSettings):
     #: The upstream is the offline stand-in: logged requests are marked so, and retraining skips them.
     stand_in: bool = False
     api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
+    #: Keys for the admin endpoints (/admin/...); empty: the admin endpoints answer 403.
+    admin_api_keys: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), repr=False)
+    #: /metrics asks for an admin key too (off: anyone who reaches the port can scrape it).
+    metrics_require_admin: bool = False
+    #: Requests in flight per client key at most (0: no limit); one more is answered 429 with Retry-After.
+    max_concurrent_per_key: int = Field(default=256, ge=0)
     request_timeout_s: float = Field(default=120.0, gt=0)
     #: Retries of one model (on 429, 5xx, timeouts and connection errors) before its fallbacks.
     max_retries: int = Field(default=2, ge=0, le=10)
@@ -80,6 +91,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     #: Characters of the newest user turn the classifier reads (head and tail are kept).
     max_prompt_chars: int = Field(default=20_000, gt=0)
+    #: Largest prompt accepted, in estimated tokens (4 characters a token); 0: the routed model's context window.
+    max_prompt_tokens: int = Field(default=0, ge=0)
+    #: Seconds a stopping server waits for requests in flight (streams included) before it cancels them.
+    shutdown_grace_s: float = Field(default=30.0, gt=0)
     gemini_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY", "BUDGET_ROUTER_GEMINI_API_KEY"),
@@ -96,7 +111,7 @@ class Settings(BaseSettings):
             raise ValueError(f"upstream_url must start with http:// or https://, got {value!r}")
         return value
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "admin_api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):  # "k1,k2" from the environment

@@ -5,8 +5,6 @@ picked up without a restart. Real SQLite files, and the real PostgreSQL server n
 
 from __future__ import annotations
 
-import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from _db import BACKENDS, fresh_database
+from _models import model_version
 from google import genai
 from google.genai import types
 from sqlalchemy import select
@@ -231,25 +230,12 @@ def test_a_store_that_does_not_open_makes_the_router_unready_not_dead(router_fac
 # --- a promoted model is picked up without a restart ----------------------------------------------
 
 
-def _version(models: Path, name: str, source: Path) -> None:
-    target = models / "versions" / name
-    target.mkdir(parents=True)
-    for item in ("tier_classifier.joblib", "model_card.json"):
-        shutil.copy2(source / item, target / item)
-    card = json.loads((target / "model_card.json").read_text(encoding="utf-8"))
-    card["version"] = f"reload-test-{name}"
-    (target / "model_card.json").write_text(json.dumps(card), encoding="utf-8")
-
-
 def test_a_promoted_model_is_served_without_a_restart_or_a_failed_request(
     router_factory: Any, router_model_path: Any, tmp_path: Path, sqlite_url: str
 ) -> None:
-    from classifier._persist import default_model_dir
-
-    source = Path(router_model_path) if router_model_path is not None else default_model_dir()
     models = tmp_path / "models"
     for name in ("A", "B"):
-        _version(models, name, source)
+        model_version(models, name, router_model_path)
     promote(models, "A")
     router = router_factory(model_path=models, model_reload_interval_s=0.1, database_url=sqlite_url)
     assert httpx.get(f"{router.url}/readyz").json()["classifier"]["version"] == "reload-test-A"

@@ -8,8 +8,9 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
-from fastapi import Request
+from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from router.catalog import Cost
@@ -56,6 +57,12 @@ def error_for(path: str, exc: RouterError, rid: str) -> tuple[int, dict[str, Any
         headers["retry-after"] = str(max(1, round(retry_after or 1)))
     message = f"{exc.message} (request id {rid})"
     return exc.http_status, error_body(path, exc.http_status, exc.status, message), headers
+
+
+def json_response(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """``payload`` as a compact JSON response."""
+    data = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(data, status_code=status, media_type="application/json", headers=headers)
 
 
 def sse_error(path: str, exc: RouterError, rid: str) -> bytes:
@@ -153,14 +160,26 @@ def parse_float_header(headers: Mapping[str, str], name: str) -> float | None:
         raise InvalidRequest(f"header {name}: expected a number, got {raw!r}") from None
 
 
+def scope_key(scope: dict[str, Any]) -> str | None:
+    """The API key a request carries: ``x-goog-api-key``, then the ``key`` query parameter, then a
+    bearer token (what the google-genai and OpenAI SDKs send); ``None`` without one."""
+    bearer = None
+    for name, value in scope["headers"]:
+        if name == b"x-goog-api-key" and value:
+            return value.decode("latin-1")
+        if name == b"authorization" and value[:7].lower() == b"bearer ":
+            bearer = value[7:].strip().decode("latin-1") or None
+    query = scope.get("query_string") or b""
+    if b"key=" in query:
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name == "key" and value:
+                return value
+    return bearer
+
+
 def client_key(request: Request) -> str | None:
-    """The API key the client sent: ``x-goog-api-key``, ``?key=`` or a bearer token (what the
-    google-genai and OpenAI SDKs send); ``None`` without one. Only its hash is ever stored."""
-    given = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    if not given:
-        auth = request.headers.get("authorization", "")
-        given = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-    return given or None
+    """The API key the client sent (:func:`scope_key`). Only its hash is ever stored."""
+    return scope_key(request.scope)
 
 
 def record(

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from router.catalog import Catalog
-from router.errors import ModelNotLoaded, Unauthenticated, UpstreamNotConfigured
+from router.errors import ModelNotLoaded, PermissionDenied, Unauthenticated, UpstreamNotConfigured
 from router.metrics import Metrics
 from router.routing import RoutingEngine
 from router.settings import Settings
@@ -75,8 +75,35 @@ async def authorize(request: Request) -> None:
         raise Unauthenticated(
             "Missing API key: send it as the x-goog-api-key header, the key query parameter or a bearer token."
         )
-    if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+    if not _matches(given, keys):
         raise Unauthenticated("API key not valid for this router.")
+
+
+def _matches(given: str, keys: frozenset[str]) -> bool:
+    """Whether ``given`` is one of ``keys``, compared in constant time."""
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given.encode(), key.encode())
+    return found
+
+
+async def authorize_admin(request: Request) -> None:
+    """Check an admin key (``admin_api_keys``), sent as the ``x-goog-api-key`` header or a bearer
+    token (never in the URL, where access logs would keep it). No admin keys configured: 403."""
+    keys = request.app.state.settings.admin_api_keys
+    if not keys:
+        raise PermissionDenied(
+            "The admin endpoints are disabled: set BUDGET_ROUTER_ADMIN_API_KEYS to open them to those keys."
+        )
+    headers = request.headers
+    given = headers.get("x-goog-api-key")
+    if not given:
+        auth = headers.get("authorization", "")
+        given = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    if not given:
+        raise Unauthenticated("Missing admin key: send it as the x-goog-api-key header or a bearer token.")
+    if not _matches(given, keys):
+        raise PermissionDenied("This key is not an admin key of this router.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,5 +143,6 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 Engine = Annotated[RoutingEngine, Depends(get_engine)]
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
 Authorized = Annotated[None, Depends(authorize)]
+Admin = Annotated[None, Depends(authorize_admin)]
 RoutingDeps = Annotated[Routing, Depends(get_routing)]
 ProxyDeps = Annotated[Proxy, Depends(get_proxy)]

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from .deps import MetricsDep
+from ._common import json_response
+from .deps import MetricsDep, authorize_admin
 
 router = APIRouter(tags=["health"])
 
 
-def _json(payload: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(payload, separators=(",", ":")).encode(), status_code=status, media_type="application/json"
-    )
-
-
 @router.get("/healthz", summary="Liveness")
 async def healthz() -> Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @router.get("/readyz", summary="Readiness: classifier loaded, store open, upstream configured, warnings")
@@ -64,9 +58,11 @@ async def readyz(request: Request) -> Response:
         if store is None:
             reasons.append(f"store: {state.store_error}")
         payload["error"] = "; ".join(reasons)
-    return _json(payload, 200 if ready else 503)
+    return json_response(payload, 200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
-async def metrics(metrics: MetricsDep) -> Response:
+@router.get("/metrics", summary="Prometheus metrics (an admin key when metrics_require_admin is set)")
+async def metrics(request: Request, metrics: MetricsDep) -> Response:
+    if request.app.state.settings.metrics_require_admin:
+        await authorize_admin(request)
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -186,6 +186,6 @@ def _uvicorn_options(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
         "log_level": args.log_level.lower(),
         "access_log": args.access_log,
         "lifespan": "on",
-        "timeout_graceful_shutdown": 10,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "backlog": 2048,
     }
