@@ -22,53 +22,18 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+
+from _harness import Connection, free_port, percentile, start_server
+from _harness import cpu_seconds as _cpu_s
 
 LIGHT = "Translate 'good morning' into French"
 ROUTED_BODY = json.dumps({"contents": [{"role": "user", "parts": [{"text": LIGHT}]}]}).encode()
 ROUTE_BODY = json.dumps({"prompt": LIGHT}).encode()
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection that POSTs JSON and reads content-length answers."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def open(self) -> Connection:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        return self
-
-    async def post(self, path: str, body: bytes) -> int:
-        assert self.reader is not None and self.writer is not None
-        head = (
-            f"POST {path} HTTP/1.1\r\nhost: {self.host}\r\ncontent-type: application/json\r\n"
-            f"x-goog-api-key: bench\r\ncontent-length: {len(body)}\r\n\r\n"
-        )
-        self.writer.write(head.encode() + body)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(raw[9:12])
-        length = 0
-        for line in raw.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        await self.reader.readexactly(length)
-        return status
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
 
 
 async def _run(url: str, path: str, body: bytes, total: int, concurrency: int) -> list[float]:
@@ -95,53 +60,6 @@ async def _run(url: str, path: str, body: bytes, total: int, concurrency: int) -
     return latencies
 
 
-def _cpu_s(pid: int) -> float:
-    """CPU time (user + system) a process and its children (workers) have used, from /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        children: list[int] = []
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                children += [int(c) for c in handle.read().split()]
-    except OSError:
-        return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_cpu_s(child) for child in children)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        raise RuntimeError(f"{' '.join(args)} did not start")
-    url = json.loads(line)["url"]
-    parts = urlsplit(url)
-    deadline = time.monotonic() + 60
-    while True:  # with several workers the line comes before the socket is bound
-        try:
-            socket.create_connection((parts.hostname, parts.port), timeout=1).close()
-            return proc, url
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"{' '.join(args)} did not start listening") from None
-            time.sleep(0.1)
-
-
 async def _latency(
     procs: dict[str, Any], fake: str, router: str, direct: tuple[str, bytes], n: int, c: int, blocks: int
 ) -> dict[str, Any]:
@@ -157,7 +75,7 @@ async def _latency(
         fake_cpu += _cpu_s(procs["fake"].pid) - f0
     out: dict[str, Any] = {"concurrency": c, "requests_each": len(direct_s)}
     for name, values in (("direct", direct_s), ("routed", routed_s)):
-        out[name] = {"median_ms": statistics.median(values) * 1e3, "p99_ms": _pct(values, 0.99) * 1e3}
+        out[name] = {"median_ms": statistics.median(values) * 1e3, "p99_ms": percentile(values, 0.99) * 1e3}
     out["added"] = {
         "median_ms": out["routed"]["median_ms"] - out["direct"]["median_ms"],
         "p99_ms": out["routed"]["p99_ms"] - out["direct"]["p99_ms"],
@@ -292,13 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     exe = [sys.executable, "-m", "router.cli"]
     fake_cmd = [*exe, "fake-gemini", "--port", "0", "--json", "--log-level", "warning", "--record-limit", "0"]
     procs: dict[str, Any] = {}
-    procs["fake"], fake = _start(fake_cmd)
+    procs["fake"], fake = start_server(fake_cmd)
     serve = [*exe, "serve", "--port", "0", "--upstream-url", fake, "--json", "--log-level", "warning"]
     serve += ["--policy", args.policy] + (["--model-path", args.model_path] if args.model_path else [])
     if args.workers > 1:
-        serve += ["--workers", str(args.workers), "--port", str(_free_port())]
+        serve += ["--workers", str(args.workers), "--port", str(free_port())]
     try:
-        procs["router"], router = _start(serve)
+        procs["router"], router = start_server(serve)
         results = asyncio.run(main_async(args, procs, fake, router))
     finally:
         for proc in procs.values():
