@@ -8,22 +8,20 @@ pass its integrity check (SQLite) and migrate cleanly.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from _serve import start_serve
 from sqlalchemy import text
 
 from router.store import make_engine, migrate
 
-REPO = Path(__file__).resolve().parent.parent
 TARGET_ACKS = 150
 CLIENT_THREADS = 6
 
@@ -36,33 +34,7 @@ def _database_urls(tmp_path: Path) -> list[str]:
 
 
 def _start_server(database_url: str) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
-    env["BUDGET_ROUTER_DATABASE_URL"] = database_url
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "router.cli",
-            "serve",
-            "--with-fake-gemini",
-            "--port",
-            "0",
-            "--json",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=REPO,
-        env=env,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line:
-        server.kill()
-        raise RuntimeError("the server did not start")
-    return server, json.loads(line)["url"]
+    return start_serve("--with-fake-gemini", env={"BUDGET_ROUTER_DATABASE_URL": database_url})
 
 
 def _load(url: str, acknowledged: list[str], lock: threading.Lock, stop: threading.Event, worker: int) -> None:
