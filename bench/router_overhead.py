@@ -1,6 +1,6 @@
 """Latency the router adds over calling the Gemini stand-in directly, and /v1/route throughput.
 
-Starts the offline stand-in (zero latency) and the router (its upstream: the stand-in) as separate
+Starts the offline stand-in (zero latency, or ``--latency-ms``) and the router (its upstream: the stand-in) as separate
 processes, then, in one run:
 
 * sends the same light prompt to the stand-in directly (``gemini-2.5-flash`` with the light
@@ -14,6 +14,11 @@ client), so that its own cost is small next to what it measures. Figures are pri
 asserted: they depend on the machine. Run::
 
     .venv/bin/python bench/router_overhead.py [--requests 2000] [--model-path DIR] [--json]
+
+With a zero-latency upstream, concurrent clients keep the router busy all the time, so at
+concurrency 64 the added latency is mostly queueing: about 64 x (the router's CPU per request) /
+workers. ``--latency-ms 1000 --concurrency 64 --requests 640`` shows what the router adds when the
+upstream answers like a model does and the router is not saturated.
 """
 
 from __future__ import annotations
@@ -179,7 +184,10 @@ async def main_async(args: argparse.Namespace, procs: dict[str, Any], fake: str,
 def _print(results: dict[str, Any]) -> None:
     route, cpus = results["route"], results["machine"]["cpus"]
     workers = results["machine"]["router_workers"]
-    print(f"light route: {route['model']} {route['thinking']}; {cpus} CPUs; router: {workers} uvicorn worker(s)")
+    print(
+        f"light route: {route['model']} {route['thinking']}; {cpus} CPUs; router: {workers} uvicorn worker(s); "
+        f"stand-in latency {results['stand_in_latency_ms']} ms"
+    )
     print("latency in ms     direct p50  routed p50   added p50  direct p99  routed p99   added p99  router CPU/req")
     for row in results["latency"]:
         d, r, a, cpu = row["direct"], row["routed"], row["added"], row["cpu_ms_per_request"]["router"]
@@ -203,12 +211,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="/v1/route throughput run length")
     parser.add_argument("--route-concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="router worker processes (default 1)")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, help="the stand-in's latency per answer (default 0: the targets' setting)"
+    )
     parser.add_argument("--policy", default="flash-budget")
     parser.add_argument("--model-path", default=None, help="classifier directory (default: models/)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     exe = [sys.executable, "-m", "router.cli"]
     fake_cmd = [*exe, "fake-gemini", "--port", "0", "--json", "--log-level", "warning", "--record-limit", "0"]
+    fake_cmd += ["--latency-ms", str(args.latency_ms)]
     procs: dict[str, Any] = {}
     procs["fake"], fake = start_server(fake_cmd)
     serve = [*exe, "serve", "--port", "0", "--upstream-url", fake, "--json", "--log-level", "warning"]
@@ -223,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             proc.terminate()
             proc.wait(10)
     results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "router_workers": args.workers}
+    results["stand_in_latency_ms"] = args.latency_ms
     if args.json:
         print(json.dumps(results, indent=2))
     else:
