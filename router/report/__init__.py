@@ -8,7 +8,7 @@
 * :mod:`router.report._cost` - pricing, and the strategies: always-light, always-advanced, dynamic
   thinking, the router; presets and price tables re-priced.
 * :mod:`router.report._breakdown` - threshold curve, savings by tier/model, thinking, latency, confusion.
-* :mod:`router.report._build` - :func:`build_report`; :mod:`router.report._plots` - figures and HTML
+* :mod:`router.report._build` - :func:`build_report`; :mod:`router.report.plots` - figures and HTML
   (imports matplotlib).
 """
 

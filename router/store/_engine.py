@@ -9,7 +9,7 @@ lock); a connection with the execution option ``sqlite_immediate=True`` starts w
 :func:`write_transaction`).
 
 PostgreSQL URLs (``postgresql://`` or ``postgresql+psycopg://``) use psycopg 3 with a
-pre-pinged connection pool.
+pre-pinged connection pool and a connect timeout of ``PG_CONNECT_TIMEOUT_S``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ def normalise_url(url: str | Path) -> str:
     return text
 
 
+#: Seconds to wait for a PostgreSQL connection before failing (start-up then reports the store down).
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str | Path = DEFAULT_URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     """An engine for ``url`` (see the module docstring). Call ``engine.dispose()`` when done."""
     parsed = make_url(normalise_url(url))
@@ -57,6 +61,8 @@ def make_engine(url: str | Path = DEFAULT_URL, *, busy_timeout_ms: int = BUSY_TI
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
+        # an unreachable server fails the connection in seconds instead of the system's TCP timeout
+        kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S})
         return create_engine(parsed, **kwargs)
     raise InvalidRequest(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
 
