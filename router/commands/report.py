@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from router.policy import DEFAULT_POLICY, PolicyError
     from router.replay import OutcomeFormatError, load_outcomes
     from router.report import build_report, read_log
-    from router.report._plots import write_html
+    from router.report.plots import write_html
     from router.store import make_engine
 
     try:
