@@ -125,8 +125,8 @@ def test_two_replicas_share_the_database_and_a_promoted_model(
     try:
         with engine.connect() as connection:
             logged = set(connection.execute(select(RequestRow.request_id)).scalars())
-            feedback = set(connection.execute(select(FeedbackRow.request_id)).scalars())
+            rated = set(connection.execute(select(FeedbackRow.request_id)).scalars())
     finally:
         engine.dispose()
     assert set(answered) <= logged  # every answered request, from both replicas, the slow one included
-    assert feedback == set(acknowledged)
+    assert rated == set(acknowledged)

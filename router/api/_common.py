@@ -160,7 +160,7 @@ def parse_float_header(headers: Mapping[str, str], name: str) -> float | None:
         raise InvalidRequest(f"header {name}: expected a number, got {raw!r}") from None
 
 
-def scope_key(scope: dict[str, Any]) -> str | None:
+def scope_key(scope: Mapping[str, Any]) -> str | None:
     """The API key a request carries: ``x-goog-api-key``, then the ``key`` query parameter, then a
     bearer token (what the google-genai and OpenAI SDKs send); ``None`` without one."""
     bearer = None
