@@ -21,12 +21,13 @@ off after its first chunk, a timeout, a connection error...), answers served by 
 and what the router did about the faults the stand-in injected (its retry and attempt counters
 from ``/metrics``, and the stand-in's own count of faults fired).
 
-Then the router is stopped with SIGTERM (graceful shutdown flushes its request-log queue), and
-once it has exited the database is read with SQLAlchemy: every request id a client got an answer
-for (any status) must have a row in ``requests``, and every feedback the router acknowledged
-(2xx) its row in ``feedback``. Exits 1 when a row is missing, the time bound was hit, the router
-answered an error of its own (a 5xx that is no upstream fault) or did not shut down cleanly.
-Run::
+As soon as the last request is sent, the router gets SIGTERM while the others are still in
+flight (``--stop-idle``: after the load): its graceful shutdown finishes them, then flushes its
+request-log queue. Once it has exited, the database is read with SQLAlchemy: every request id a
+client got an answer for (any status) must have a row in ``requests``, and every feedback the
+router acknowledged (2xx) its row in ``feedback``. Exits 1 when a row is missing, the time bound
+was hit, the router answered an error of its own (a 5xx that is no upstream fault) or did not
+shut down cleanly. Run::
 
     .venv/bin/python bench/load_faults.py [--requests 20000] [--concurrency 100] [--json]
 """
@@ -44,6 +45,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -91,6 +93,7 @@ class Tally:
     feedback_acked: dict[int, str] = field(default_factory=dict)  # feedback row id -> request id
     sent: int = 0
     done: int = 0
+    after_sigterm: int = 0  # answers that came back after the router got SIGTERM
     time_bound_hit: bool = False
 
     def error(self, cause: str, detail: str = "", suspect: bool = False) -> None:
@@ -188,11 +191,45 @@ def _classify(kind: str, answer: Answer, tally: Tally) -> bool:
     return True
 
 
-async def _load(url: str, args: argparse.Namespace, tally: Tally) -> float:
-    """The closed loop; returns its wall time in seconds."""
+class _Stopper:
+    """Stops the router once with SIGTERM, after a snapshot of its counters and CPU time."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str, stand_in_pid: int) -> None:
+        self.proc, self.url, self.stand_in_pid = proc, url, stand_in_pid
+        self.metrics: dict[str, dict[str, float]] = {}
+        self.cpu = (0.0, 0.0)
+        self.in_flight = 0
+        self.signalled_at: float | None = None
+        self._lock = threading.Lock()
+
+    def stop(self, in_flight: int) -> None:
+        with self._lock:
+            if self.signalled_at is not None:
+                return
+            self.metrics = _metrics(_get(f"{self.url}/metrics").decode())
+            self.cpu = (cpu_seconds(self.proc.pid), cpu_seconds(self.stand_in_pid))
+            self.in_flight = in_flight
+            self.signalled_at = time.perf_counter()
+            self.proc.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int | None:
+        """The router's exit code; ``None`` when it had to be killed after ``timeout``."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+async def _load(url: str, args: argparse.Namespace, tally: Tally, stopper: _Stopper | None) -> float:
+    """The closed loop; returns its wall time in seconds. With a ``stopper``, the router gets
+    SIGTERM as soon as the last request is sent, while the others are still in flight."""
     started = time.perf_counter()
     deadline = started + args.time_limit
     kinds, weights = list(MIX), list(MIX.values())
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Future[None]] = []
 
     async def client(index: int) -> None:
         rng = random.Random(args.seed * 1000 + index)
@@ -215,7 +252,13 @@ async def _load(url: str, args: argparse.Namespace, tally: Tally) -> float:
                 async with asyncio.timeout(limit):
                     if conn is None:
                         conn = await Connection(url).open()
-                    answer = await conn.request(PATHS[kind], body)
+                    pending = conn.request(PATHS[kind], body)
+                    sending = asyncio.ensure_future(pending)
+                    if stopper is not None and tally.sent == args.requests:
+                        await asyncio.sleep(0)  # the request is written before the signal goes
+                        in_flight = tally.sent - tally.done
+                        stopping.append(loop.run_in_executor(None, stopper.stop, in_flight))
+                    answer = await sending
             except TimeoutError:
                 if limit < args.request_timeout:
                     tally.time_bound_hit = True
@@ -224,8 +267,11 @@ async def _load(url: str, args: argparse.Namespace, tally: Tally) -> float:
                     tally.error("client timeout", kind, suspect=True)
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 tally.error("connection error", f"{kind}: {type(exc).__name__}: {exc}", suspect=True)
-            elapsed = time.perf_counter() - t0
+            ended = time.perf_counter()
+            elapsed = ended - t0
             tally.done += 1
+            if stopper is not None and stopper.signalled_at is not None and ended > stopper.signalled_at:
+                tally.after_sigterm += 1
             tally.latencies.setdefault(kind, []).append(elapsed)
             if answer is None:
                 tally.statuses[f"{kind} no answer"] += 1
@@ -239,7 +285,9 @@ async def _load(url: str, args: argparse.Namespace, tally: Tally) -> float:
             await conn.close()
 
     await asyncio.gather(*(client(i) for i in range(args.concurrency)))
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    await asyncio.gather(*stopping)
+    return elapsed
 
 
 def _get(url: str, timeout: float = 10.0) -> bytes:
@@ -316,17 +364,13 @@ def _log_problems(path: Path) -> list[str]:
     return [line[:300] for line in lines if re.search(r"\b(ERROR|CRITICAL|Traceback)\b|WARNING", line)][:30]
 
 
-def _stop(proc: subprocess.Popen[str], timeout: float) -> tuple[int | None, float]:
-    """SIGTERM, then wait; returns the exit code (``None``: killed after ``timeout``) and the time."""
-    started = time.perf_counter()
+def _stop(proc: subprocess.Popen[str], timeout: float) -> None:
     proc.send_signal(signal.SIGTERM)
     try:
-        code: int | None = proc.wait(timeout)
+        proc.wait(timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        code = None
-    return code, time.perf_counter() - started
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -372,17 +416,26 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 [*serve, "--upstream-url", fake], stderr=router_err, timeout_s=args.start_timeout
             )
             _get(f"{router}/readyz")
+            stopper = _Stopper(router_proc, router, fake_proc.pid)
             cpu0 = (cpu_seconds(router_proc.pid), cpu_seconds(fake_proc.pid))
-            load_s = asyncio.run(_load(router, args, tally))
-            cpu1 = (cpu_seconds(router_proc.pid), cpu_seconds(fake_proc.pid))
-            results["upstream"] = _metrics(_get(f"{router}/metrics").decode())
+            load_s = asyncio.run(_load(router, args, tally, None if args.stop_idle else stopper))
+            stopper.stop(in_flight=0)  # after the load (--stop-idle, or the time bound was hit)
+            code = stopper.wait(args.shutdown_timeout)
+            assert stopper.signalled_at is not None
+            shutdown_s = time.perf_counter() - stopper.signalled_at
+            cpu1 = stopper.cpu
+            results["upstream"] = stopper.metrics
             faults = json.loads(_get(f"{fake}/_fake/faults"))["faults"]
             results["upstream"]["injected"] = {f"{f['fault']} ({f.get('rate', f['times'])})": f["used"] for f in faults}
             results["upstream"]["injected_total"] = sum(f["used"] for f in faults)
-            code, shutdown_s = _stop(router_proc, args.shutdown_timeout)
             # uvicorn re-raises the SIGTERM it caught once its graceful shutdown is done: -15 is clean
-            clean = code in (0, -signal.SIGTERM)
-            results["shutdown"] = {"exit_code": code, "seconds": shutdown_s, "clean": clean}
+            results["shutdown"] = {
+                "exit_code": code,
+                "seconds": shutdown_s,
+                "clean": code in (0, -signal.SIGTERM),
+                "requests_in_flight_at_sigterm": stopper.in_flight,
+                "answers_after_sigterm": tally.after_sigterm,
+            }
         finally:
             if router_proc is not None and router_proc.poll() is None:
                 router_proc.kill()
@@ -447,7 +500,10 @@ def _print(r: dict[str, Any]) -> None:
     print(f"faults injected by the stand-in: {up['injected_total']} {up['injected']}")
     print(f"router upstream attempts by outcome: {up['attempts']}; retries by cause: {up['retries']}")
     sd = r["shutdown"]
-    print(f"router shutdown (SIGTERM): exit code {sd['exit_code']} after {sd['seconds']:.1f} s")
+    print(
+        f"router shutdown: SIGTERM with {sd['requests_in_flight_at_sigterm']} requests in flight, "
+        f"{sd['answers_after_sigterm']} answered after it; exit code {sd['exit_code']} after {sd['seconds']:.1f} s"
+    )
     print(
         f"database: {db['answered_request_ids']} answered request ids, {db['request_rows']} rows, "
         f"{db['missing_request_rows']} missing; {db['acknowledged_feedback']} feedback acknowledged, "
@@ -467,12 +523,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20_000, help="requests in all (default 20000)")
     parser.add_argument("--concurrency", type=int, default=100, help="clients, one connection each (default 100)")
-    parser.add_argument("--faults", default=DEFAULT_FAULTS, help=f"stand-in fault spec (default {DEFAULT_FAULTS})")
+    parser.add_argument(
+        "--faults", default=DEFAULT_FAULTS, help="stand-in fault spec, see fake-gemini --help (default %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seeds the request mix and the faults (default 1)")
     parser.add_argument("--request-timeout", type=float, default=30.0, help="seconds per request (default 30)")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for the load (default 600)")
     parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds for each server to start")
     parser.add_argument("--shutdown-timeout", type=float, default=60.0, help="seconds for the router to exit")
+    parser.add_argument(
+        "--stop-idle",
+        action="store_true",
+        help="send SIGTERM after the load (default: as soon as the last request is sent, the rest in flight)",
+    )
     parser.add_argument("--database-url", default=None, help="request log (default: SQLite in a temp dir)")
     parser.add_argument("--policy", default="flash-budget")
     parser.add_argument("--router-log-level", default="warning", help="the router's log level (default warning)")
