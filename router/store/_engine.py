@@ -14,10 +14,12 @@ pre-pinged connection pool and a connect timeout of ``PG_CONNECT_TIMEOUT_S``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -87,11 +89,35 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def serialised_writes(engine: Engine) -> Iterator[None]:
+    """On SQLite, one write transaction at a time per engine in this process; elsewhere nothing.
+
+    SQLite has one write lock, and its busy handler waits for it by sleeping and polling, so under
+    contention some writers keep missing it (seconds of waiting for a feedback commit while the
+    request-log writer and other feedback threads take turns). Queueing the writers of a process on
+    a lock of its own hands the database lock over at once and in turn; other processes still
+    meet at SQLite's lock, with its busy timeout.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    with lock:
+        yield
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that may read before it writes: ``BEGIN IMMEDIATE`` on SQLite (so it cannot
-    fail half-way on a lock upgrade), a plain transaction elsewhere. Commits on success."""
-    with engine.connect() as connection:
+    fail half-way on a lock upgrade; queued behind the process's other writers, see
+    :func:`serialised_writes`), a plain transaction elsewhere. Commits on success."""
+    with serialised_writes(engine), engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             connection = connection.execution_options(sqlite_immediate=True)
         with connection.begin():

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from router.store._engine import serialised_writes
 from router.store._models import RequestRow
 from router.store._records import RequestRecord
 
@@ -212,7 +213,7 @@ class RequestLogWriter:
         written = 0
         for attempt in range(self.retries + 1):
             try:
-                with self.engine.begin() as connection:
+                with serialised_writes(self.engine), self.engine.begin() as connection:
                     connection.execute(insert(RequestRow), rows)
                 written = len(rows)
                 break
@@ -235,7 +236,7 @@ class RequestLogWriter:
         written = 0
         for row in rows:
             try:
-                with self.engine.begin() as connection:
+                with serialised_writes(self.engine), self.engine.begin() as connection:
                     connection.execute(insert(RequestRow), [row])
                 written += 1
             except SQLAlchemyError as exc:
