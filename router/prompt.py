@@ -20,6 +20,7 @@ beyond that pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,11 +42,26 @@ def _turn_text(content: Any) -> str:
 
 
 def bound_text(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters: its head (three quarters) and tail (one quarter)."""
-    if len(text) <= limit:
-        return text
-    tail = limit // 4
-    return text[: limit - tail - 1] + "\n" + text[len(text) - tail :]
+    """``text`` cut to ``limit`` characters: its head (three quarters) and tail (one quarter).
+
+    A lone surrogate (JSON's ``\\ud800`` escape decodes to one; UTF-8 cannot encode it) becomes
+    U+FFFD: this is the text the classifier reads and the request log stores, and a database
+    driver refuses a string it cannot encode."""
+    if len(text) > limit:
+        tail = limit // 4
+        text = text[: limit - tail - 1] + "\n" + text[len(text) - tail :]
+    return text if text.isascii() else _encodable(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def prompt_text(contents: Any, limit: int) -> str:

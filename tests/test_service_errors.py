@@ -287,3 +287,26 @@ def test_no_chat_body_gets_a_5xx(http: httpx.Client, fake_gemini: Any, messages:
     response = http.post("/v1/chat/completions", json={"model": "auto", "messages": messages, **extra})
     assert response.status_code < 500, response.text
     assert "x-router-request-id" in response.headers
+
+
+def test_a_lone_surrogate_in_a_prompt_does_not_stop_the_request_log(router_factory: Any) -> None:
+    """JSON's ``\\ud800`` escape is valid JSON but no UTF-8: the prompt is stored with U+FFFD for
+    it. It used to reach the database as it was, and the driver's UnicodeEncodeError ended the
+    request-log writer thread: no later request was logged, and feedback on any got a 404."""
+    server = router_factory()
+    lone = b'"say \\ud800 twice"'
+    requests = [
+        ("/v1/route", b'{"prompt": ' + lone + b"}"),
+        (GENERATE, b'{"contents": [{"parts": [{"text": ' + lone + b"}]}]}"),
+        ("/v1/chat/completions", b'{"model": "auto", "messages": [{"role": "user", "content": ' + lone + b"}]}"),
+    ]
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for path, body in requests:
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 200, response.text
+        later = client.post("/v1/route", json={"prompt": "Name three prime numbers"})
+        rid = later.headers["x-router-request-id"]
+        feedback = client.post("/v1/feedback", json={"request_id": rid, "score": 1})
+        assert feedback.status_code == 200, feedback.text
+        log = client.get("/readyz").json()["store"]["log"]
+        assert log["failed"] == 0 and log["written"] >= len(requests) + 1, log

@@ -65,7 +65,7 @@ class ChatRequest(BaseModel):
     """The Chat Completions fields the router reads; other fields are accepted and ignored."""
 
     model_config = ConfigDict(extra="allow")
-    model: str
+    model: str = Field(description="`auto` (routed) or a catalog model id", examples=["auto", "gemini-2.5-flash"])
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     stream_options: dict[str, Any] | None = None

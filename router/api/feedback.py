@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from router.errors import InvalidRequest, RouterError
+from router.errors import InvalidRequest, RouterError, error_responses
 from router.store import InvalidFeedback, Store, key_id
 
 from ._common import client_key
@@ -88,7 +88,10 @@ def _problems(exc: ValidationError) -> str:
 @router.post(
     "/v1/feedback",
     summary="Rate a routed response (score in [0, 1])",
-    responses={200: {"model": FeedbackOut}, 404: {"description": "unknown request id"}, 422: {"description": "bad"}},
+    responses={
+        200: {"model": FeedbackOut},
+        **error_responses(503, client={404: "no request with that id in the log", 422: "JSON, but not valid feedback"}),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
 from router.catalog import Catalog, ModelInfo, Thinking
 from router.conversation import read_context
-from router.errors import InvalidRequest, NotFound, RouterError
+from router.errors import InvalidRequest, NotFound, RouterError, error_responses
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
@@ -136,10 +136,196 @@ def _split(target: str) -> tuple[str, str]:
     return model, action
 
 
-@router.post("/{version}/models/{target}", summary="generateContent, streamGenerateContent, countTokens")
+# --- the OpenAPI schema of these routes ----------------------------------------------------------
+# Documentation only: the handlers read the raw body themselves (read_json, read_generate), so none
+# of this is validated or even read at run time. The body schema is Gemini's request as far as it
+# is checked, by the router or by Gemini (whose 400 comes back as it is): a body it calls invalid
+# is refused with a 4xx, so it names no rule nobody enforces. Inside the structural levels it
+# lists, fields it does not name pass through to Gemini.
+
+_VERSION = Path(description="the Gemini API version", json_schema_extra={"enum": sorted(VERSIONS)})
+_TARGET_PATTERN = rf"^({AUTO}|[^:/]+):({'|'.join(ACTIONS)})$"
+_TARGET = Path(
+    description="MODEL:ACTION, MODEL `auto` (routed) or a catalog model id (passed through)",
+    json_schema_extra={
+        "pattern": _TARGET_PATTERN,
+        "examples": [f"{AUTO}:{action}" for action in ACTIONS] + ["gemini-2.5-flash:generateContent"],
+    },
+)
+_MODEL = Path(description="`auto` or a catalog model id", json_schema_extra={"examples": [AUTO, "gemini-2.5-flash"]})
+
+
+def _data_part(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: schema, "thought": {"type": "boolean"}}}
+
+
+def _named(value: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}, value: {"type": "object"}},
+    }
+
+
+_PART = {
+    "type": "object",
+    "description": "exactly one of text, inlineData, fileData, functionCall, functionResponse, ...",
+    "anyOf": [
+        _data_part("text", {"type": "string"}),
+        _data_part(
+            "inlineData",
+            {
+                "type": "object",
+                "required": ["mimeType", "data"],
+                "properties": {"mimeType": {"type": "string"}, "data": {"type": "string", "description": "base64"}},
+            },
+        ),
+        _data_part(
+            "fileData",
+            {
+                "type": "object",
+                "required": ["fileUri"],
+                "properties": {"mimeType": {"type": "string"}, "fileUri": {"type": "string"}},
+            },
+        ),
+        _data_part("functionCall", _named("args")),
+        _data_part("functionResponse", _named("response")),
+    ],
+}
+_CONTENT = {
+    "type": "object",
+    "required": ["parts"],
+    "properties": {
+        "role": {"type": "string", "enum": ["user", "model"], "description": "user (the default) or model"},
+        "parts": {"type": "array", "minItems": 1, "items": _PART},
+    },
+}
+_THINKING_CONFIG = {
+    "type": "object",
+    "description": "thinkingBudget or thinkingLevel, not both; a forced model must accept the value (400 if not)",
+    "additionalProperties": False,
+    "not": {"required": ["thinkingBudget", "thinkingLevel"]},
+    "properties": {
+        "thinkingBudget": {
+            "type": "integer",
+            "minimum": -1,
+            "maximum": 32768,
+            "description": "-1: dynamic, 0: off; each model takes its own range",
+        },
+        "thinkingLevel": {"type": "string", "enum": ["minimal", "low", "medium", "high"]},
+        "includeThoughts": {"type": "boolean"},
+    },
+}
+GENERATE_REQUEST_SCHEMA = {
+    "type": "object",
+    "title": "GenerateContentRequest",
+    "description": "Gemini's request body, passed through except for what the router sets; countTokens "
+    "takes {contents} or {generateContentRequest: {...}}. snake_case spellings are read too.",
+    "required": ["contents"],
+    "additionalProperties": False,
+    "properties": {
+        "contents": {"type": "array", "minItems": 1, "items": _CONTENT},
+        "systemInstruction": _CONTENT,
+        "tools": {"type": "array", "items": {"type": "object"}},
+        "toolConfig": {"type": "object"},
+        "safetySettings": {"type": "array", "items": {"type": "object"}},
+        "cachedContent": {"type": "string"},
+        "generationConfig": {
+            "type": "object",
+            "properties": {
+                "maxOutputTokens": {"type": "integer", "minimum": 1},
+                "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+                "thinkingConfig": _THINKING_CONFIG,
+            },
+        },
+    },
+}
+_OVERRIDE_HEADERS = [
+    {
+        "name": "x-router-tier",
+        "in": "header",
+        "required": False,
+        "description": "force a tier",
+        "schema": {"type": "string", "enum": ["light", "intermediate", "advanced"]},
+    },
+    {
+        "name": "x-router-max-cost-usd",
+        "in": "header",
+        "required": False,
+        "description": "the most the request may cost (USD): the route steps down a tier to stay under it",
+        "schema": {"type": "number", "exclusiveMinimum": 0},
+    },
+]
+_ALT = {
+    "name": "alt",
+    "in": "query",
+    "required": False,
+    "description": "`sse`: streamGenerateContent answers server-sent events instead of one JSON array",
+    "schema": {"type": "string", "examples": ["sse"]},
+}
+_ROUTED_HEADERS = {
+    name: {"description": description, "required": True, "schema": {"type": "string"}}
+    for name, description in (
+        ("x-router-request-id", "the request's id (for /v1/feedback)"),
+        ("x-router-tier", "the tier the request was routed to"),
+        ("x-router-model", "the model that answered"),
+        ("x-router-thinking", "the thinking setting sent"),
+    )
+}
+_MODEL_SCHEMA = {
+    "type": "object",
+    "title": "Model",
+    "required": ["name", "baseModelId", "displayName", "inputTokenLimit", "outputTokenLimit"],
+    "properties": {
+        "name": {"type": "string"},
+        "baseModelId": {"type": "string"},
+        "version": {"type": "string"},
+        "displayName": {"type": "string"},
+        "description": {"type": "string"},
+        "inputTokenLimit": {"type": "integer"},
+        "outputTokenLimit": {"type": "integer"},
+        "supportedGenerationMethods": {"type": "array", "items": {"type": "string"}},
+        "thinking": {"type": "boolean"},
+    },
+}
+
+
+@router.post(
+    "/{version}/models/{target}",
+    summary="generateContent, streamGenerateContent, countTokens",
+    responses={
+        200: {
+            "description": "Gemini's answer, unchanged, with the routing headers; streamGenerateContent answers "
+            "a JSON array of chunks or, with alt=sse, server-sent events",
+            "content": {
+                "application/json": {"schema": {"type": ["object", "array"]}},
+                "text/event-stream": {
+                    "schema": {
+                        "description": "one event per chunk: data is a GenerateContentResponse or an error",
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": {"type": "object"},
+                            }
+                        },
+                    }
+                },
+            },
+            "headers": _ROUTED_HEADERS,
+        },
+        **error_responses(502, 503, 504),
+    },
+    openapi_extra={
+        "parameters": [*_OVERRIDE_HEADERS, _ALT],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": GENERATE_REQUEST_SCHEMA}}},
+    },
+)
 async def call_model(
-    version: str,
-    target: str,
+    version: Annotated[str, _VERSION],
+    target: Annotated[str, _TARGET],
     request: Request,
     deps: ProxyDeps,
 ) -> Response:
@@ -251,14 +437,41 @@ def _json(payload: Any) -> Response:
     return Response(json.dumps(payload, separators=(",", ":")).encode(), media_type="application/json")
 
 
-@router.get("/{version}/models", summary="List models (auto and the catalog's)")
-async def list_models(version: str, catalog: CatalogDep, _: Authorized) -> Response:
+@router.get(
+    "/{version}/models",
+    summary="List models (auto and the catalog's)",
+    responses={
+        200: {
+            "description": "auto and the catalog's models",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["models"],
+                        "properties": {"models": {"type": "array", "items": _MODEL_SCHEMA}},
+                    }
+                }
+            },
+        },
+        **error_responses(),
+    },
+)
+async def list_models(version: Annotated[str, _VERSION], catalog: CatalogDep, _: Authorized) -> Response:
     _version(version)
     return _json({"models": [auto_json(catalog), *(model_json(m) for m in catalog.models.values())]})
 
 
-@router.get("/{version}/models/{model}", summary="Get one model")
-async def get_model(version: str, model: str, catalog: CatalogDep, _: Authorized) -> Response:
+@router.get(
+    "/{version}/models/{model}",
+    summary="Get one model",
+    responses={
+        200: {"description": "the model", "content": {"application/json": {"schema": _MODEL_SCHEMA}}},
+        **error_responses(),
+    },
+)
+async def get_model(
+    version: Annotated[str, _VERSION], model: Annotated[str, _MODEL], catalog: CatalogDep, _: Authorized
+) -> Response:
     _version(version)
     if model == AUTO:
         return _json(auto_json(catalog))

@@ -18,12 +18,12 @@ from fastapi.responses import StreamingResponse
 
 from router.catalog import Thinking, map_thinking
 from router.conversation import read_context
-from router.errors import RouterError
+from router.errors import RouterError, error_responses
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
-from ._common import finish_stream, parse_float_header, read_json, record, sse_error
+from ._common import finish_stream, inline_schema, parse_float_header, read_json, record, sse_error
 from ._openai_translate import ChatRequest, chunk_json, completion_json, parse_request, to_gemini, usage_json
 from .deps import ProxyDeps
 
@@ -61,7 +61,30 @@ def _decide(engine: RoutingEngine, request: Request, req: ChatRequest, body: dic
     )
 
 
-@router.post("/v1/chat/completions", summary="OpenAI-compatible chat completions (model: auto)")
+@router.post(
+    "/v1/chat/completions",
+    summary="OpenAI-compatible chat completions (model: auto)",
+    responses={
+        200: {
+            "description": "a chat.completion object, or with stream: true chat.completion.chunk events",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/event-stream": {
+                    "schema": {
+                        "description": "one event per chat.completion.chunk (or error), then data: [DONE]",
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {"data": {"type": "string"}},
+                    }
+                },
+            },
+        },
+        **error_responses(502, 503, 504, openai=True),
+    },
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(ChatRequest)}}}
+    },
+)
 async def chat_completions(request: Request, deps: ProxyDeps) -> Response:
     rid, engine, upstream = deps.rid, deps.engine, deps.upstream
     request.state.endpoint = "chat.completions"

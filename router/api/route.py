@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from router.catalog import Thinking
 from router.conversation import read_context
-from router.errors import InvalidRequest
+from router.errors import InvalidRequest, error_responses
 from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Overrides
 
@@ -35,7 +35,16 @@ class ThinkingIn(BaseModel):
 class RouteRequest(BaseModel):
     """A prompt (or a Gemini request's ``contents``) and optional overrides."""
 
-    model_config = ConfigDict(extra="forbid")
+    # the schema says what _one_prompt checks: exactly one of the two, not null
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["prompt"], "properties": {"prompt": {"type": "string"}}},
+                {"required": ["contents"], "properties": {"contents": {"type": "array", "minItems": 1}}},
+            ]
+        },
+    )
 
     prompt: str | None = Field(default=None, description="the prompt text")
     contents: list[dict[str, Any]] | None = Field(
@@ -82,7 +91,7 @@ class RouteDecision(BaseModel):
 
 @router.post(
     "/v1/route",
-    responses={200: {"model": RouteDecision}},
+    responses={200: {"model": RouteDecision}, **error_responses(503)},
     summary="Decide a route, call nothing",
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(RouteRequest)}}}

@@ -1,0 +1,185 @@
+"""Schemathesis over the router's own OpenAPI schema, against a real uvicorn server of the router.
+
+Every operation the schema declares (the Gemini-native routes, ``/v1/route``,
+``/v1/chat/completions``, ``/v1/feedback``, health, metrics and the model list) gets generated
+requests: positive ones (valid per the schema) and negative ones (each breaking it somewhere),
+plus schemathesis's coverage phase (boundary values, missing and wrongly typed fields, other
+methods on each path). They go over HTTP to the session's router, whose upstream is the offline
+Gemini stand-in. Every answer must
+
+* not be a 5xx (``not_a_server_error``), and come within ``MAX_RESPONSE_S`` (``max_response_time``,
+  headers) and ``HANG_S`` (the whole body, streams included: no hang);
+* be documented: its status code, content type, body schema (SSE events one by one) and
+  required headers (``x-router-request-id`` on routed answers and on every error);
+* reject negative data with a 4xx (``negative_data_rejection``).
+
+Checks left out, with the reason: ``positive_data_acceptance`` (a request valid per the schema
+can still be refused for what a schema cannot say: a thinking budget the routed model rejects,
+an unknown model id, feedback on a request id the log does not hold), ``unsupported_method`` and
+``allow_header_conformance`` (the 405 answers carry no ``Allow`` header:
+:func:`test_405_names_the_allowed_methods`), and the stateful checks (no resources to create).
+``GET /metrics`` is exempt from ``content_type_conformance`` (Prometheus text, documented as JSON:
+:func:`test_metrics_content_type_is_documented`).
+
+The schema is the app's own (``create_app().openapi()``, what ``/openapi.json`` serves, checked
+by :func:`test_the_fuzzed_schema_is_the_served_one`); it is read when the module is imported
+because the pytest integration makes one test per operation at collection time.
+
+Bounded and deterministic: a fixed seed, ``derandomize``, no example database, and
+``max-examples`` per operation (``BUDGET_ROUTER_FUZZ_EXAMPLES`` raises it for a longer local hunt).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import quote, unquote
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import strategies as st
+
+from router.app import create_app
+from router.settings import Settings
+
+#: Seconds the whole exchange (a stream's last byte included) may take: past it, a hang.
+HANG_S = 8.0
+#: Seconds until the response headers arrive.
+MAX_RESPONSE_S = 5.0
+MAX_EXAMPLES = int(os.environ.get("BUDGET_ROUTER_FUZZ_EXAMPLES", "25"))
+
+#: The fuzzed router's admin key, sent with every request (client keys are not checked there).
+ADMIN_KEY = "fuzz-admin-key-0123456789"
+GENERATE = "POST /{version}/models/{target}"
+CHAT = "POST /v1/chat/completions"
+
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": 20260601,
+        "request-timeout": HANG_S,
+        "generation": {"deterministic": True, "max-examples": MAX_EXAMPLES, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {
+            "max_response_time": MAX_RESPONSE_S,
+            "positive_data_acceptance": {"enabled": False},
+            "unsupported_method": {"enabled": False},
+            "allow_header_conformance": {"enabled": False},
+        },
+        "operations": [
+            {"include-path": "/metrics", "checks": {"content_type_conformance": {"enabled": False}}},
+            {"include-path-regex": "^/admin/", "checks": {"status_code_conformance": {"enabled": False}}},
+        ],
+    }
+)
+
+
+def _openapi() -> dict[str, Any]:
+    spec: dict[str, Any] = create_app(Settings(gemini_api_key=None)).openapi()
+    return spec
+
+
+schema = schemathesis.openapi.from_dict(_openapi(), config=CONFIG)
+
+#: Answers seen, by (operation, status class): the closing test checks the fuzzing got past validation.
+SEEN: Counter[tuple[str, str]] = Counter()
+
+_TARGET = re.compile(r"^[^:/]+:(generateContent|streamGenerateContent|countTokens)$")
+
+
+@schema.hook
+def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> Any:
+    """Half the generated Gemini targets name ``auto``: a random model id is only ever a 404."""
+    if context.operation is None or context.operation.label != GENERATE:
+        return st.just(path_parameters)
+    target = unquote(str(path_parameters.get("target", "")))
+    if not _TARGET.match(target):  # a negative case keeps its broken target
+        return st.just(path_parameters)
+    routed = {**path_parameters, "target": quote("auto:" + target.partition(":")[2], safe="")}
+    return st.sampled_from([path_parameters, routed])
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> Any:
+    """Chat bodies: half name ``auto``, and of those that are valid requests, half carry one plain
+    user message instead of the generated ones (tool turns rarely match a tool call), so the other
+    generated fields reach the translation and the upstream. Invalid bodies are left as they are."""
+    if context.operation is None or context.operation.label != CHAT or not isinstance(body, dict):
+        return st.just(body)
+    from pydantic import ValidationError
+
+    from router.api._openai_translate import ChatRequest
+
+    if not isinstance(body.get("model"), str):
+        return st.just(body)
+    routed = {**body, "model": "auto"}
+    try:
+        ChatRequest.model_validate(body)
+    except ValidationError:
+        return st.sampled_from([body, routed])
+    plain = {**routed, "messages": [{"role": "user", "content": "Summarise the plot of Hamlet in one line."}]}
+    return st.sampled_from([body, routed, plain])
+
+
+@pytest.fixture(scope="module")
+def fuzzed_router(router_factory: Any) -> Any:
+    """A router like the session's (upstream: the stand-in), with an admin key, so the admin
+    endpoints are fuzzed past their key check."""
+    server = router_factory(admin_api_keys=frozenset({ADMIN_KEY}))
+    if server.app.state.engine is None:  # every routed answer would be a 503
+        pytest.fail(f"the router's classifier did not load: {server.app.state.load_error}")
+    return server
+
+
+@schema.parametrize()
+def test_no_5xx_no_hang_and_answers_as_documented(case: Any, fuzzed_router: Any) -> None:
+    started = time.monotonic()
+    response = case.call_and_validate(base_url=fuzzed_router.url, headers={"x-goog-api-key": ADMIN_KEY})
+    elapsed = time.monotonic() - started
+    SEEN[(case.operation.label, f"{response.status_code // 100}xx")] += 1
+    assert elapsed < HANG_S, f"{case.operation.label} took {elapsed:.1f}s"
+
+
+def test_the_fuzzing_got_past_validation() -> None:
+    """Each request-taking operation got some 2xx answers: the schema generates requests the router
+    serves, so the fuzzing reaches routing, the upstream call and streaming, not only validation."""
+    if not SEEN:
+        pytest.skip("the fuzz test did not run in this session")
+    for label in (GENERATE, CHAT, "POST /v1/route", "GET /{version}/models/{model}"):
+        assert SEEN[(label, "2xx")] >= 2, (label, dict(SEEN))
+    assert not any(kind == "5xx" for _, kind in SEEN)
+
+
+@pytest.fixture(scope="module")
+def http(fuzzed_router: Any) -> Any:
+    with httpx.Client(base_url=fuzzed_router.url, timeout=30) as client:
+        yield client
+
+
+def test_the_fuzzed_schema_is_the_served_one(http: httpx.Client) -> None:
+    served = http.get("/openapi.json")
+    assert served.status_code == 200
+    assert served.json() == _openapi()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="router/app.py answers Starlette's 405 without the Allow header the exception carries",
+)
+def test_405_names_the_allowed_methods(http: httpx.Client) -> None:
+    response = http.request("TRACE", "/v1/route")
+    assert response.status_code == 405
+    assert response.headers.get("allow") == "POST"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="router/api/health.py documents /metrics as application/json; it answers Prometheus text",
+)
+def test_metrics_content_type_is_documented(http: httpx.Client) -> None:
+    declared = _openapi()["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    answered = http.get("/metrics").headers["content-type"].split(";")[0]
+    assert answered in declared, (answered, list(declared))
