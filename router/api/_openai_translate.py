@@ -40,20 +40,20 @@ FINISH_REASONS = {
 
 
 class ToolCallFunction(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     name: str
     arguments: str = "{}"
 
 
 class ToolCall(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     id: str
     type: Literal["function"] = "function"
     function: ToolCallFunction
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[dict[str, Any]] | None = None
     name: str | None = None
@@ -62,9 +62,10 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    """The Chat Completions fields the router reads; other fields are accepted and ignored."""
+    """The Chat Completions fields the router reads; other fields are accepted and ignored. Types
+    are strict, as in OpenAI's API: ``true`` is no number, ``"5"`` no integer, ``1`` no boolean."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     model: str = Field(description="`auto` (routed) or a catalog model id", examples=["auto", "gemini-2.5-flash"])
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False

@@ -41,7 +41,7 @@ class StoreNotConfigured(RouterError):
 class FeedbackIn(BaseModel):
     """Feedback on one routed request."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     request_id: str = Field(min_length=1, max_length=64, description="the x-router-request-id of the response")
     score: float = Field(ge=0.0, le=1.0, allow_inf_nan=False, description="quality, 0 (useless) to 1 (perfect)")

@@ -26,18 +26,20 @@ router = APIRouter(tags=["routing"])
 
 
 class ThinkingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     budget: int | None = None
     level: str | None = None
 
 
 class RouteRequest(BaseModel):
-    """A prompt (or a Gemini request's ``contents``) and optional overrides."""
+    """A prompt (or a Gemini request's ``contents``) and optional overrides (types strict: ``true``
+    is no budget or cost, ``"5"`` no integer)."""
 
     # the schema says what _one_prompt checks: exactly one of the two, not null
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "oneOf": [
                 {"required": ["prompt"], "properties": {"prompt": {"type": "string"}}},
