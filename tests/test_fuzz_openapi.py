@@ -26,7 +26,8 @@ by :func:`test_the_fuzzed_schema_is_the_served_one`); it is read when the module
 because the pytest integration makes one test per operation at collection time.
 
 Bounded and deterministic: a fixed seed, ``derandomize``, no example database, and
-``max-examples`` per operation (``BUDGET_ROUTER_FUZZ_EXAMPLES`` raises it for a longer local hunt).
+``max-examples`` per operation. For a longer local hunt, ``BUDGET_ROUTER_FUZZ_EXAMPLES`` raises it
+and ``BUDGET_ROUTER_FUZZ_SEED`` changes the seed.
 """
 
 from __future__ import annotations
@@ -51,15 +52,17 @@ HANG_S = 8.0
 #: Seconds until the response headers arrive.
 MAX_RESPONSE_S = 5.0
 MAX_EXAMPLES = int(os.environ.get("BUDGET_ROUTER_FUZZ_EXAMPLES", "25"))
+SEED = int(os.environ.get("BUDGET_ROUTER_FUZZ_SEED", "20260601"))
 
 #: The fuzzed router's admin key, sent with every request (client keys are not checked there).
 ADMIN_KEY = "fuzz-admin-key-0123456789"
 GENERATE = "POST /{version}/models/{target}"
 CHAT = "POST /v1/chat/completions"
+FEEDBACK = "POST /v1/feedback"
 
 CONFIG = schemathesis.Config.from_dict(
     {
-        "seed": 20260601,
+        "seed": SEED,
         "request-timeout": HANG_S,
         "generation": {"deterministic": True, "max-examples": MAX_EXAMPLES, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
@@ -72,6 +75,8 @@ CONFIG = schemathesis.Config.from_dict(
         "operations": [
             {"include-path": "/metrics", "checks": {"content_type_conformance": {"enabled": False}}},
             {"include-path-regex": "^/admin/", "checks": {"status_code_conformance": {"enabled": False}}},
+            # the widest body: more draws, so some valid ones reach the translation and the upstream
+            {"include-path": "/v1/chat/completions", "generation": {"max-examples": 3 * MAX_EXAMPLES}},
         ],
     }
 )
@@ -102,26 +107,56 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> An
     return st.sampled_from([path_parameters, routed])
 
 
-@schema.hook
-def flatmap_body(context: Any, body: Any) -> Any:
-    """Chat bodies: half name ``auto``, and of those that are valid requests, half carry one plain
-    user message instead of the generated ones (tool turns rarely match a tool call), so the other
-    generated fields reach the translation and the upstream. Invalid bodies are left as they are."""
-    if context.operation is None or context.operation.label != CHAT or not isinstance(body, dict):
-        return st.just(body)
+#: Request ids of answered routed requests (their rows are in the fuzzed router's log).
+ROUTED_IDS: list[str] = []
+
+
+def _chat_body(body: Any) -> Any:
+    """Generated chat bodies name ``auto`` (a random model id is only ever a 404, which the coverage
+    phase tries), and valid ones carry, half the time, one plain user message instead of the
+    generated ones (tool turns rarely match a tool call), so the other generated fields reach the
+    translation and the upstream."""
     from pydantic import ValidationError
 
     from router.api._openai_translate import ChatRequest
 
-    if not isinstance(body.get("model"), str):
+    if not isinstance(body, dict) or not isinstance(body.get("model"), str):
         return st.just(body)
     routed = {**body, "model": "auto"}
     try:
-        ChatRequest.model_validate(body)
+        ChatRequest.model_validate(routed)
     except ValidationError:
-        return st.sampled_from([body, routed])
+        return st.just(routed)
     plain = {**routed, "messages": [{"role": "user", "content": "Summarise the plot of Hamlet in one line."}]}
-    return st.sampled_from([body, routed, plain])
+    return st.sampled_from([routed, plain])
+
+
+def _feedback_body(body: Any) -> Any:
+    """Valid generated feedback rates a request the router answered (the coverage phase tries
+    unknown ids, 404)."""
+    from pydantic import ValidationError
+
+    from router.api.feedback import FeedbackIn
+
+    if not ROUTED_IDS:
+        return st.just(body)
+    try:
+        FeedbackIn.model_validate(body)
+    except ValidationError:
+        return st.just(body)
+    return st.just({**body, "request_id": ROUTED_IDS[-1]})
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> Any:
+    """Bodies steered past the checks a schema cannot state; a body that breaks the schema keeps
+    what breaks it."""
+    label = context.operation.label if context.operation is not None else None
+    if label == CHAT:
+        return _chat_body(body)
+    if label == FEEDBACK:
+        return _feedback_body(body)
+    return st.just(body)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +175,9 @@ def test_no_5xx_no_hang_and_answers_as_documented(case: Any, fuzzed_router: Any)
     response = case.call_and_validate(base_url=fuzzed_router.url, headers={"x-goog-api-key": ADMIN_KEY})
     elapsed = time.monotonic() - started
     SEEN[(case.operation.label, f"{response.status_code // 100}xx")] += 1
+    rid = response.headers.get("x-router-request-id")  # schemathesis keeps each header's values in a list
+    if response.status_code == 200 and rid and case.operation.label in (GENERATE, CHAT, "POST /v1/route"):
+        ROUTED_IDS.append(rid[0])
     assert elapsed < HANG_S, f"{case.operation.label} took {elapsed:.1f}s"
 
 
@@ -148,7 +186,8 @@ def test_the_fuzzing_got_past_validation() -> None:
     serves, so the fuzzing reaches routing, the upstream call and streaming, not only validation."""
     if not SEEN:
         pytest.skip("the fuzz test did not run in this session")
-    for label in (GENERATE, CHAT, "POST /v1/route", "GET /{version}/models/{model}"):
+    print(f"{sum(SEEN.values())} requests:", dict(sorted(SEEN.items())))  # shown with -s or on failure
+    for label in (GENERATE, CHAT, FEEDBACK, "POST /v1/route", "GET /{version}/models/{model}"):
         assert SEEN[(label, "2xx")] >= 2, (label, dict(SEEN))
     assert not any(kind == "5xx" for _, kind in SEEN)
 

@@ -61,19 +61,26 @@ class ChatMessage(BaseModel):
     tool_call_id: str | None = None
 
 
+_SYSTEM = ["system", "developer"]
+
+
 class ChatRequest(BaseModel):
     """The Chat Completions fields the router reads; other fields are accepted and ignored. Types
     are strict, as in OpenAI's API: ``true`` is no number, ``"5"`` no integer, ``1`` no boolean."""
 
     model_config = ConfigDict(extra="allow", strict=True)
     model: str = Field(description="`auto` (routed) or a catalog model id", examples=["auto", "gemini-2.5-flash"])
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        # documented for the OpenAPI schema; to_gemini enforces it (system messages alone are no turn)
+        json_schema_extra={"contains": {"required": ["role"], "properties": {"role": {"not": {"enum": _SYSTEM}}}}},
+    )
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
     max_completion_tokens: int | None = Field(default=None, ge=1)
     max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = None
+    temperature: float | None = Field(default=None, json_schema_extra={"minimum": 0, "maximum": 2})  # Gemini's range
     top_p: float | None = None
     n: int | None = Field(default=None, ge=1)
     stop: str | list[str] | None = None
