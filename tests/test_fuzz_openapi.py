@@ -1,11 +1,12 @@
 """Schemathesis over the router's own OpenAPI schema, against a real uvicorn server of the router.
 
 Every operation the schema declares (the Gemini-native routes, ``/v1/route``,
-``/v1/chat/completions``, ``/v1/feedback``, health, metrics and the model list) gets generated
-requests: positive ones (valid per the schema) and negative ones (each breaking it somewhere),
-plus schemathesis's coverage phase (boundary values, missing and wrongly typed fields, other
-methods on each path). They go over HTTP to the session's router, whose upstream is the offline
-Gemini stand-in. Every answer must
+``/v1/chat/completions``, ``/v1/feedback``, health, metrics, the model list and the admin
+endpoints) gets generated requests: positive ones (valid per the schema) and negative ones (each
+breaking it somewhere), plus schemathesis's examples and coverage phases (boundary values, missing
+and wrongly typed fields, other methods on each path). They go over HTTP to a router started for
+this module (:func:`fuzzed_router`: upstream the offline Gemini stand-in, an admin key sent with
+every request). Every answer must
 
 * not be a 5xx (``not_a_server_error``), and come within ``MAX_RESPONSE_S`` (``max_response_time``,
   headers) and ``HANG_S`` (the whole body, streams included: no hang);
@@ -19,7 +20,11 @@ an unknown model id, feedback on a request id the log does not hold), ``unsuppor
 ``allow_header_conformance`` (the 405 answers carry no ``Allow`` header:
 :func:`test_405_names_the_allowed_methods`), and the stateful checks (no resources to create).
 ``GET /metrics`` is exempt from ``content_type_conformance`` (Prometheus text, documented as JSON:
-:func:`test_metrics_content_type_is_documented`).
+:func:`test_metrics_content_type_is_documented`), the admin endpoints from
+``status_code_conformance`` (they document no error status yet; they answer 400, 401 and 403).
+Hooks steer some generated requests past what a schema cannot state (``auto`` as the model, a
+request id the log holds), so the fuzzing reaches routing, the upstream and the store too
+(:func:`test_the_fuzzing_got_past_validation`).
 
 The schema is the app's own (``create_app().openapi()``, what ``/openapi.json`` serves, checked
 by :func:`test_the_fuzzed_schema_is_the_served_one`); it is read when the module is imported
@@ -41,11 +46,13 @@ from urllib.parse import quote, unquote
 
 import httpx
 import pytest
-import schemathesis
 from hypothesis import strategies as st
 
 from router.app import create_app
 from router.settings import Settings
+
+# the `test` extra installs it; an environment set up before it was added skips, with the reason
+schemathesis = pytest.importorskip("schemathesis", minversion="4")
 
 #: Seconds the whole exchange (a stream's last byte included) may take: past it, a hang.
 HANG_S = 8.0
@@ -105,6 +112,22 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> An
         return st.just(path_parameters)
     routed = {**path_parameters, "target": quote("auto:" + target.partition(":")[2], safe="")}
     return st.sampled_from([path_parameters, routed])
+
+
+_TIERS = ("light", "intermediate", "advanced")
+
+
+@schema.hook
+def filter_headers(context: Any, headers: dict[str, Any] | None) -> bool:
+    """Leaves out override headers the router reads leniently on purpose, as it documents: a blank
+    value counts as absent, a tier's case and surrounding spaces are ignored. Either would be a
+    "negative" value the router accepts."""
+    headers = headers or {}
+    tier = headers.get("x-router-tier")
+    if isinstance(tier, str) and tier not in _TIERS and tier.strip().lower() in ("", *_TIERS):
+        return False
+    cost = headers.get("x-router-max-cost-usd")
+    return not (isinstance(cost, str) and not cost.strip())
 
 
 #: Request ids of answered routed requests (their rows are in the fuzzed router's log).

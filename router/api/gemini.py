@@ -240,19 +240,20 @@ GENERATE_REQUEST_SCHEMA = {
         },
     },
 }
-_OVERRIDE_HEADERS = [
+OVERRIDE_HEADERS = [
     {
         "name": "x-router-tier",
         "in": "header",
         "required": False,
-        "description": "force a tier",
+        "description": "force a tier (case and surrounding spaces ignored; a blank value counts as absent)",
         "schema": {"type": "string", "enum": ["light", "intermediate", "advanced"]},
     },
     {
         "name": "x-router-max-cost-usd",
         "in": "header",
         "required": False,
-        "description": "the most the request may cost (USD): the route steps down a tier to stay under it",
+        "description": "the most the request may cost (USD): the route steps down a tier to stay under it "
+        "(a blank value counts as absent)",
         "schema": {"type": "number", "exclusiveMinimum": 0},
     },
 ]
@@ -319,7 +320,7 @@ _MODEL_SCHEMA = {
         **error_responses(502, 503, 504),
     },
     openapi_extra={
-        "parameters": [*_OVERRIDE_HEADERS, _ALT],
+        "parameters": [*OVERRIDE_HEADERS, _ALT],
         "requestBody": {"required": True, "content": {"application/json": {"schema": GENERATE_REQUEST_SCHEMA}}},
     },
 )

@@ -26,6 +26,7 @@ from router.upstream import Stream, Upstream, cost_of, usage_of
 from ._common import finish_stream, inline_schema, parse_float_header, read_json, record, sse_error
 from ._openai_translate import ChatRequest, chunk_json, completion_json, parse_request, to_gemini, usage_json
 from .deps import ProxyDeps
+from .gemini import OVERRIDE_HEADERS
 
 router = APIRouter(tags=["openai"])
 
@@ -82,7 +83,8 @@ def _decide(engine: RoutingEngine, request: Request, req: ChatRequest, body: dic
         **error_responses(502, 503, 504, openai=True),
     },
     openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(ChatRequest)}}}
+        "parameters": OVERRIDE_HEADERS,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": inline_schema(ChatRequest)}}},
     },
 )
 async def chat_completions(request: Request, deps: ProxyDeps) -> Response:
