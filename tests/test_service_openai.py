@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import openai
@@ -136,3 +137,26 @@ def test_upstream_failure_is_an_openai_error(client: OpenAI, clean_fake_gemini: 
     with pytest.raises(openai.RateLimitError) as caught:
         client.chat.completions.create(model="auto", messages=[{"role": "user", "content": LIGHT}])
     assert caught.value.response.headers["x-router-request-id"] in str(caught.value)
+
+
+def test_one_models_endpoint_serves_both_sdks(client: OpenAI, router_server: Any) -> None:
+    """GET /v1/models is OpenAI's models.list and Gemini's (api_version v1) at once."""
+    from google import genai
+    from google.genai import types
+
+    catalog = router_server.app.state.catalog
+    listed = client.models.list().data
+    assert [m.id for m in listed] == ["auto", *catalog.models]
+    assert {m.object for m in listed} == {"model"} and listed[0].owned_by == "budget-router"
+    flash = client.models.retrieve("gemini-2.5-flash")
+    released = catalog.get("gemini-2.5-flash").released
+    assert flash.owned_by == "google"
+    assert datetime.fromtimestamp(flash.created, UTC).date() == released  # the catalog's release date
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("no-such-model")
+    for version in ("v1", "v1beta"):
+        options = types.HttpOptions(base_url=router_server.url, api_version=version)
+        with genai.Client(api_key="k", http_options=options) as gemini:
+            names = [m.name for m in gemini.models.list()]
+            assert names == [f"models/{m.id}" for m in listed]
+            assert gemini.models.get(model="auto").display_name == "budget-router: routed per request"

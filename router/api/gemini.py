@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
@@ -287,6 +288,10 @@ _MODEL_SCHEMA = {
         "outputTokenLimit": {"type": "integer"},
         "supportedGenerationMethods": {"type": "array", "items": {"type": "string"}},
         "thinking": {"type": "boolean"},
+        "id": {"type": "string", "description": "OpenAI's model fields, so the OpenAI SDK reads the same answer"},
+        "object": {"type": "string", "enum": ["model"]},
+        "created": {"type": "integer"},
+        "owned_by": {"type": "string"},
     },
 }
 
@@ -404,10 +409,21 @@ async def _events(
 
 
 # --- models list / get (answered from the catalog) ---------------------------------------------
+#
+# GET /v1/models is both Gemini's models.list (google-genai with api_version v1) and OpenAI's (the
+# OpenAI SDK with base_url <router>/v1), so every answer carries both vocabularies: Gemini's
+# ``models`` and camelCase fields, and OpenAI's ``object``/``data`` and ``id``/``created``/
+# ``owned_by``. Each SDK reads its own keys and ignores the others'.
+
+
+def _openai_fields(model_id: str, released: date | None, owner: str) -> dict[str, Any]:
+    created = int(datetime.combine(released, time(), UTC).timestamp()) if released else 0
+    return {"id": model_id, "object": "model", "created": created, "owned_by": owner}
 
 
 def model_json(info: ModelInfo) -> dict[str, Any]:
     return {
+        **_openai_fields(info.id, info.released, "google"),
         "name": f"models/{info.id}",
         "baseModelId": info.id,
         "version": "001",
@@ -422,6 +438,7 @@ def model_json(info: ModelInfo) -> dict[str, Any]:
 
 def auto_json(catalog: Catalog) -> dict[str, Any]:
     return {
+        **_openai_fields(AUTO, None, "budget-router"),
         "name": f"models/{AUTO}",
         "baseModelId": AUTO,
         "version": "budget-router",
@@ -448,8 +465,12 @@ def _json(payload: Any) -> Response:
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "required": ["models"],
-                        "properties": {"models": {"type": "array", "items": _MODEL_SCHEMA}},
+                        "required": ["models", "object", "data"],
+                        "properties": {
+                            "models": {"type": "array", "items": _MODEL_SCHEMA},
+                            "object": {"type": "string", "enum": ["list"]},
+                            "data": {"type": "array", "items": _MODEL_SCHEMA, "description": "the same, for OpenAI"},
+                        },
                     }
                 }
             },
@@ -459,7 +480,8 @@ def _json(payload: Any) -> Response:
 )
 async def list_models(version: Annotated[str, _VERSION], catalog: CatalogDep, _: Authorized) -> Response:
     _version(version)
-    return _json({"models": [auto_json(catalog), *(model_json(m) for m in catalog.models.values())]})
+    models = [auto_json(catalog), *(model_json(m) for m in catalog.models.values())]
+    return _json({"models": models, "object": "list", "data": models})
 
 
 @router.get(
