@@ -61,9 +61,6 @@ class ChatMessage(BaseModel):
     tool_call_id: str | None = None
 
 
-_SYSTEM = ["system", "developer"]
-
-
 class ChatRequest(BaseModel):
     """The Chat Completions fields the router reads; other fields are accepted and ignored. Types
     are strict, as in OpenAI's API: ``true`` is no number, ``"5"`` no integer, ``1`` no boolean."""
@@ -73,7 +70,9 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(
         min_length=1,
         # documented for the OpenAPI schema; to_gemini enforces it (system messages alone are no turn)
-        json_schema_extra={"contains": {"required": ["role"], "properties": {"role": {"not": {"enum": _SYSTEM}}}}},
+        json_schema_extra={
+            "contains": {"required": ["role"], "properties": {"role": {"not": {"enum": ["system", "developer"]}}}}
+        },
     )
     stream: bool = False
     stream_options: dict[str, Any] | None = None
