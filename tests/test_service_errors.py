@@ -364,3 +364,39 @@ def test_json_types_are_not_coerced(
     message = response.json()["error"]["message"]
     for word in words:
         assert word in message, message
+
+
+_any_text = st.lists(
+    st.characters(codec="utf-8") | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=12
+).map("".join)
+
+
+@pytest.fixture(scope="module")
+def surrogate_router(router_factory: Any) -> Any:
+    return router_factory()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=_any_text, system=_any_text, name=_any_text, endpoint=st.sampled_from(["route", "generate", "chat"]))
+def test_any_text_in_a_request_keeps_the_request_log_writing(
+    surrogate_router: Any, prompt: str, system: str, name: str, endpoint: str
+) -> None:
+    """Text with lone surrogates (which JSON escapes carry and UTF-8 cannot) anywhere a client puts
+    text: answered without a 5xx, and the request log goes on writing every row."""
+    if endpoint == "route":
+        path, body = "/v1/route", {"contents": [{"parts": [{"text": prompt}]}]}
+    elif endpoint == "generate":
+        call = {"role": "model", "parts": [{"functionCall": {"name": name or "f", "args": {"q": prompt}}}]}
+        turns = [{"parts": [{"text": system}]}, call, {"parts": [{"text": prompt}]}]
+        path, body = GENERATE, {"contents": turns, "systemInstruction": {"parts": [{"text": system}]}}
+    else:
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": prompt, "name": name}]
+        path, body = "/v1/chat/completions", {"model": "auto", "messages": messages}
+    data = json.dumps(body).encode()  # ensure_ascii: lone surrogates travel as \ud800 escapes
+    with httpx.Client(base_url=surrogate_router.url, timeout=30) as client:
+        response = client.post(path, content=data, headers={"content-type": "application/json"})
+        assert response.status_code < 500, response.text
+    writer = surrogate_router.app.state.store.writer
+    assert writer.flush(10)
+    stats = writer.stats()
+    assert stats["written"] == stats["submitted"], stats  # none failed, none lost with a dead writer thread
