@@ -303,10 +303,11 @@ def _endpoint(request: Request) -> str:
     return "other"
 
 
-def _error_response(request: Request, exc: RouterError) -> Response:
+def _error_response(request: Request, exc: RouterError, extra_headers: dict[str, str] | None = None) -> Response:
     rid = request_id(request)
     status, body, headers = error_for(request.url.path, exc, rid)
     record(request, _endpoint(request), getattr(request.state, "decision", None), status=status, error=exc)
+    headers = {**(extra_headers or {}), **headers}
     return Response(json.dumps(body).encode(), status_code=status, media_type="application/json", headers=headers)
 
 
@@ -324,18 +325,38 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, InvalidRequest("Invalid request: " + "; ".join(problems) + "."))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route serves at the request's path. Starlette's own ``Allow`` names only
+    the first route whose path matched, and ``/{version}/models/{x}`` has two (GET a model, POST
+    ``MODEL:ACTION``)."""
+    from starlette.routing import Match
+
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         error: RouterError = NotFound(f"The requested URL {request.url.path} was not found on this server.")
     elif exc.status_code == 405:
-        error = NotFound(f"Method {request.method} is not allowed on {request.url.path}.")
+        allowed = _allowed_methods(request)
+        error = InvalidRequest(f"Method {request.method} is not allowed on {request.url.path} (allowed: {allowed}).")
         error.http_status = 405
+        return _error_response(request, error, {"allow": allowed})
     else:
         error = RouterError(str(exc.detail))
         error.http_status = exc.status_code
         error.status = "INVALID_ARGUMENT" if 400 <= exc.status_code < 500 else "INTERNAL"
-    return _error_response(request, error)
+    return _error_response(request, error, dict(exc.headers or {}))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

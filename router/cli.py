@@ -67,4 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m router.cli` runs this file as __main__; the commands import router.cli, a second
+    # copy whose CommandError is another class, so run that copy's main
+    from router.cli import main as _main
+
+    sys.exit(_main())

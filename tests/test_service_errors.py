@@ -329,13 +329,14 @@ def test_a_lone_surrogate_in_a_prompt_does_not_stop_the_request_log(router_facto
 )
 def test_a_large_valid_body_is_answered_in_bounded_time(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
     """Bodies of a few MB (under the size limit) that are valid but long: the router's own reading
-    is bounded, and the answer comes within seconds."""
+    is bounded, and the answer comes (about a second alone on the development machine; the bound
+    is wide, a hang check, so a busy machine does not fail it)."""
     data = json.dumps(body).encode()
     assert 1 << 20 < len(data) < 10 << 20
     started = time.monotonic()
     response = http.post(path, content=data, headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text[:300]
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize(

@@ -158,6 +158,22 @@ def test_writer_flush_waits_for_rows_and_survives_a_repeated_id(engine: Engine) 
         writer.close()
 
 
+def test_writer_survives_a_row_the_driver_cannot_encode(engine: Engine) -> None:
+    """Not an SQLAlchemy error (a lone surrogate fails to encode in the driver): that row is
+    counted as failed, its batch's other rows are written, and the thread lives on."""
+    writer = RequestLogWriter(engine, batch_size=10, flush_interval_s=0.05)
+    try:
+        writer.submit(record("ok-1"))
+        writer.submit(record("bad", text="a lone surrogate \ud800"))
+        writer.submit(record("ok-2"))
+        assert writer.flush(10)
+        writer.submit(record("ok-3"))
+        assert writer.flush(10)
+        assert count(engine, RequestRow) == 3 and writer.failed == 1 and writer.alive
+    finally:
+        writer.close()
+
+
 # -- feedback -------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from router.errors import InvalidRequest, ModelNotLoaded
+from router.errors import InvalidRequest, ModelNotLoaded, error_responses
 from router.store import key_id, usage_by_key
 
 from ._common import json_response
@@ -27,7 +27,14 @@ from .feedback import StoreDep
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/reload", summary="Load the model the models directory names now (admin key)")
+_ADMIN_ERRORS = {401: "no admin key sent", 403: "not an admin key, or no admin keys configured"}
+
+
+@router.post(
+    "/reload",
+    summary="Load the model the models directory names now (admin key)",
+    responses=error_responses(503, client=_ADMIN_ERRORS),
+)
 async def reload(request: Request, _: Admin, force: bool = False) -> Any:
     from router.app import reload_model
 
@@ -59,7 +66,11 @@ def _since(raw: str | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-@router.get("/usage", summary="Requests, tokens and cost per client key (admin key)")
+@router.get(
+    "/usage",
+    summary="Requests, tokens and cost per client key (admin key)",
+    responses=error_responses(503, client={400: "`since` is not an ISO date or time", **_ADMIN_ERRORS}),
+)
 async def usage(request: Request, _: Admin, store: StoreDep, since: str | None = None) -> Any:
     start = _since(since)
     rows = await asyncio.to_thread(usage_by_key, store.engine, since=start)

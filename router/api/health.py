@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST
+
+from router.errors import error_responses
 
 from ._common import json_response
 from .deps import MetricsDep, authorize_admin
@@ -18,7 +21,16 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness: classifier loaded, store open, upstream configured, warnings")
+@router.get(
+    "/readyz",
+    summary="Readiness: classifier loaded, store open, upstream configured, warnings",
+    responses={
+        503: {
+            "description": "not ready: the classifier is not loaded or the store is not open (`error` says why)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 async def readyz(request: Request) -> Response:
     """503 while the classifier is not loaded or the request log and feedback store is not open
     (``error`` says why; proxying still works without the store, but nothing is logged and
@@ -29,7 +41,8 @@ async def readyz(request: Request) -> Response:
     state = request.app.state
     engine = state.engine
     store = state.store
-    ready = engine is not None and store is not None
+    writing = store is None or store.writer.alive
+    ready = engine is not None and store is not None and writing
     source = state.model_source
     classifier: dict[str, Any] = {
         "loaded": engine is not None,
@@ -57,11 +70,18 @@ async def readyz(request: Request) -> Response:
             reasons.append(f"classifier: {state.load_error}")
         if store is None:
             reasons.append(f"store: {state.store_error}")
+        if not writing:
+            reasons.append("store: the request-log writer has stopped; requests are not being logged")
         payload["error"] = "; ".join(reasons)
     return json_response(payload, 200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics (an admin key when metrics_require_admin is set)")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (an admin key when metrics_require_admin is set)",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "Prometheus text exposition format"}, **error_responses()},
+)
 async def metrics(request: Request, metrics: MetricsDep) -> Response:
     if request.app.state.settings.metrics_require_admin:
         await authorize_admin(request)

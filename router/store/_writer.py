@@ -150,6 +150,12 @@ class RequestLogWriter:
         if thread.is_alive():
             log.error("request log writer did not finish within %s s; %d rows may be lost", timeout, self.queued)
 
+    @property
+    def alive(self) -> bool:
+        """False once the writer thread has ended while the writer is open (rows would only queue)."""
+        with self._lock:
+            return self._closed or self._thread is None or self._thread.is_alive()
+
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {
@@ -226,6 +232,9 @@ class RequestLogWriter:
                     continue
                 log.error("request log: %d rows not written: %s", len(rows), exc)
                 break
+            except Exception:  # a row the driver cannot encode, say: it spoils no other, and the thread lives
+                written = self._write_one_by_one(rows)
+                break
         with self._lock:
             self.written += written
             self.failed += len(rows) - written
@@ -239,6 +248,6 @@ class RequestLogWriter:
                 with serialised_writes(self.engine), self.engine.begin() as connection:
                     connection.execute(insert(RequestRow), [row])
                 written += 1
-            except SQLAlchemyError as exc:
-                log.error("request log: row %s not written: %s", row.get("request_id"), exc)
+            except Exception as exc:
+                log.error("request log: row %s not written: %s: %s", row.get("request_id"), type(exc).__name__, exc)
         return written
