@@ -22,3 +22,14 @@ def model_version(models: Path, name: str, source: Any = None) -> Path:
     card["version"] = f"reload-test-{name}"
     (target / "model_card.json").write_text(json.dumps(card), encoding="utf-8")
     return target
+
+
+def models_dir(root: Path, source: Any = None, names: tuple[str, ...] = ("A", "B")) -> Path:
+    """``root/models`` with a version per name (:func:`model_version`) and the first one promoted."""
+    from router.learning import promote
+
+    models = root / "models"
+    for name in names:
+        model_version(models, name, source)
+    promote(models, names[0])
+    return models

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from _db import POSTGRES_ENV, fresh_database
-from _models import model_version
+from _models import models_dir
 from _serve import start_serve
 from sqlalchemy import select
 
@@ -55,10 +55,7 @@ def _wait_for(check: Any, timeout: float = 10.0) -> bool:
 def test_two_replicas_share_the_database_and_a_promoted_model(
     postgres_url: str, tmp_path: Path, clean_fake_gemini: Any, router_model_path: Any
 ) -> None:
-    models = tmp_path / "models"
-    for name in ("A", "B"):
-        model_version(models, name, router_model_path)
-    promote(models, "A")
+    models = models_dir(tmp_path, router_model_path)
     env = {"BUDGET_ROUTER_MODEL_RELOAD_INTERVAL_S": "0.2"}
     args = ("--upstream-url", clean_fake_gemini.url, "--database-url", postgres_url, "--model-path", str(models))
     servers: list[subprocess.Popen[str]] = []

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from _models import model_version
+from _models import models_dir
 from google import genai
 from google.genai import errors, types
 from pydantic import SecretStr
@@ -136,10 +136,7 @@ def test_admin_endpoints_are_closed_without_admin_keys(router_server: Any) -> No
 def test_admin_reload_needs_an_admin_key_and_serves_the_promoted_model(
     router_factory: Any, router_model_path: Any, tmp_path: Path
 ) -> None:
-    models = tmp_path / "models"
-    for name in ("A", "B"):
-        model_version(models, name, router_model_path)
-    promote(models, "A")
+    models = models_dir(tmp_path, router_model_path)
     router = router_factory(
         model_path=models,
         model_reload_interval_s=0,  # no background reloading: only the admin call loads B

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from _db import BACKENDS, fresh_database
-from _models import model_version
+from _models import models_dir
 from google import genai
 from google.genai import types
 from sqlalchemy import select
@@ -233,10 +233,7 @@ def test_a_store_that_does_not_open_makes_the_router_unready_not_dead(router_fac
 def test_a_promoted_model_is_served_without_a_restart_or_a_failed_request(
     router_factory: Any, router_model_path: Any, tmp_path: Path, sqlite_url: str
 ) -> None:
-    models = tmp_path / "models"
-    for name in ("A", "B"):
-        model_version(models, name, router_model_path)
-    promote(models, "A")
+    models = models_dir(tmp_path, router_model_path)
     router = router_factory(model_path=models, model_reload_interval_s=0.1, database_url=sqlite_url)
     assert httpx.get(f"{router.url}/readyz").json()["classifier"]["version"] == "reload-test-A"
 
