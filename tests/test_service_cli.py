@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -86,3 +87,31 @@ def test_serve_help_names_its_flags(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for flag in ("--host", "--port", "--upstream-url", "--policy", "--with-fake-gemini"):
         assert flag in out
+
+
+def test_worker_processes_rebuild_the_same_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """`serve --workers N` hands its settings to the workers as BUDGET_ROUTER_* variables: every
+    kind of value (key lists, secrets, paths, booleans, numbers) must come back equal."""
+    from pydantic import SecretStr
+
+    from router.commands.serve import settings_env
+    from router.settings import Settings
+
+    settings = Settings(
+        api_keys=frozenset({"a", "b"}),
+        admin_api_keys=frozenset({"admin-1"}),
+        gemini_api_key=SecretStr("g-key"),
+        model_path=tmp_path,
+        metrics_require_admin=True,
+        max_concurrent_per_key=3,
+        shutdown_grace_s=2.5,
+        upstream_url="http://127.0.0.1:9",
+    )
+    for name in list(os.environ):
+        if name.startswith("BUDGET_ROUTER_") or name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+            monkeypatch.delenv(name)
+    for name, value in settings_env(settings).items():
+        monkeypatch.setenv(name, value)
+    rebuilt = Settings()
+    assert rebuilt.model_dump() == settings.model_dump()
+    assert rebuilt.gemini_api_key is not None and rebuilt.gemini_api_key.get_secret_value() == "g-key"

@@ -151,7 +151,7 @@ def settings_env(settings: Any) -> dict[str, str]:
             continue
         if name == "gemini_api_key":
             value = settings.gemini_api_key.get_secret_value()
-        elif name == "api_keys":
+        elif isinstance(value, (set, frozenset)):  # the key lists
             value = ",".join(sorted(value))
         env[f"BUDGET_ROUTER_{name.upper()}"] = str(value)
     return env
