@@ -41,17 +41,179 @@ _CHAT_SCAFFOLD = re.compile(
     r"<\|[^|>\n]{0,40}\|>(?:[ \t]*(?:system|user|assistant)\b)?|\[/?inst\]|</?s>"
     r"|</?(?:system|user|assistant|human|bot)>"
     r"|(?m:^[ \t#>*]*(?:system|user|assistant|human|ai|bot|instruction|response|input|output)"
-    r"(?:[ \t]+(?:message|request|prompt|query|input))?[ \t]*:)"
+    r"(?:[ \t]+(?:message|request|prompt|query|input))?[ \t]*:)",
+    re.IGNORECASE,
 )
-#: A leading sentence that describes the assistant rather than the task ("You are a helpful
+#: A sentence that describes the assistant rather than the task ("You are a helpful
 #: assistant.", "Act as a tutor.", "Tu es un assistant.") is a system instruction written into
-#: the prompt: it is not read when more text follows it.
+#: the prompt.
 _PERSONA = re.compile(
-    r"^\s*(?:you are|you're|act as|tu es|vous êtes|du bist|sie sind|eres|sei|você é)\b"
+    r"\s*(?:you are|you're|act as|tu es|vous êtes|du bist|sie sind|eres|sei|você é)\b"
     r"(?=[^.!?\n]{0,160}\b(?:assistant|assistente|asistente|assistent|chatbot|bot|ai|ia|ki|llm"
-    r"|language model|helpful|expert|tutor|teacher|agent)\b)"
-    r"[^.!?\n]{0,160}[.!\n]\s*(?=\S)"
+    r"|language model|helpful|expert|tutor|teacher|agent)\b)",
+    re.IGNORECASE,
 )
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: Words that can make up instruction-free framing: greetings, politeness, pronouns and
+#: articles, words naming the request or the reply, generic verbs of replying and adjectives of
+#: answer style, in the corpus's main languages.
+_FRAMING_WORDS = _word_set(
+    """
+    hi hello hey heya hiya greetings dear good morning afternoon evening there folks team friend
+    friends please pls plz kindly thanks thank thx ty cheers regards best kind sincerely advance
+    appreciate appreciated grateful much many lot so very really quick quickly one hope hoping well
+    doing day great nice ok okay sorry bother bothering again once more out keep ask asked
+    wrote written sent
+    i me my mine we us our you your yours it its this that these those the a an and or but to of
+    for in on at with by from as is are am be been being was were will would could can should
+    shall may might must do does did have has had re ve ll s m d t not just also then now here
+    only if any some following follows follow below beneath under next after before end start
+    begin beginning
+    request requests question questions query queries prompt prompts message messages task tasks
+    instruction instructions input inquiry enquiry problem text item items ticket thing
+    response responses answer answers answering reply replies replying respond responds
+    responding output outputs result solution
+    user users assistant assistants chatbot bot ai model models language large system
+    conversation chat human
+    help helps helping assist assists assisting complete completes completing completed read
+    write writes writing describe describes describing described provide provides give get
+    handle address consider take look see work go like want need wanted
+    appropriately appropriate properly proper carefully careful accurately accurate accuracy
+    concise concisely brief briefly short shortly succinct thorough thoroughly helpful honest
+    harmless precise precisely clear clearly detail detailed polite politely friendly correct
+    correctly possible reliable truthful
+    english french german spanish italian portuguese dutch
+    bonjour salut coucou bonsoir merci beaucoup avance svp plaît plait je tu il elle nous vous
+    moi toi mon ma mes ton ta tes votre vos le la les l un une des du de et ou à au aux en pour
+    avec par sur ci dessous dessus suivant suivante suivants suivantes voici voilà est es êtes
+    sont suis demande demandes requête tâche consigne réponse réponds répondez répondre aide
+    aider aidez aides aiderais pourrais pourriez peux pouvez cordialement bien espère vas allez
+    va ça ca français anglais ce
+    cette cet qui avoir ai as j n ne pas
+    hallo guten tag morgen abend bitte danke vielen dank im voraus ich du sie er wir mir dir
+    mich dich uns euch mein meine meinen dein deine ihr ihre der die das den dem des ein eine
+    einen einem und oder auf zu mit für von folgende folgenden folgendes unten hier ist sind
+    bist bin frage fragen anfrage aufgabe nachricht antwort antworte antworten beantworte hilf
+    hilfe helfen hilfst kannst können könntest deutsch englisch gruß grüße freundliche freundlichen viele liebe
+    lieber hoffe gut geht
+    hola buenos buenas días dias tardes noches gracias muchas por favor antemano saludos yo tú
+    usted mi mis tus el los las una y o con para siguiente siguientes continuación abajo aquí
+    aqui eres estás estas está esta pregunta solicitud petición peticion tarea mensaje
+    respuesta responde responder contesta contestar ayuda ayudas ayudar ayudarme ayúdame puedes
+    podrías español inglés espero estés que
+    ciao buongiorno buonasera salve grazie mille favore piacere io mio mia lo gli di da su
+    seguente seguenti seguito sotto ecco è sei domanda richiesta compito messaggio risposta
+    rispondi rispondere aiuto aiuti aiutami aiutarmi puoi potresti italiano inglese spero stia stai bene
+    olá ola oi bom boa dia obrigado obrigada você voce meu minha os um em abaixo pedido
+    solicitação tarefa mensagem responda ajude ajuda ajudar pode poderia português portugues
+    """
+)
+#: Of those, the words that mark a sentence as framing (a sentence of pronouns and articles
+#: alone, "That'd look good", may be the task itself): greetings and thanks, names of the
+#: request, the reply or the assistant, deictics pointing at the request, verbs of replying and
+#: adjectives of answer style. Language names are not markers: "French → English:" is a task.
+_FRAMING_MARKERS = _word_set(
+    """
+    hi hello hey heya hiya greetings dear morning afternoon evening please pls plz kindly thanks
+    thank thx cheers regards sincerely advance appreciate appreciated grateful hope hoping
+    following follows below beneath request requests question questions query queries prompt
+    prompts message messages task tasks instruction instructions input inquiry enquiry response
+    responses answer answers answering reply replies replying respond responds responding output
+    user assistant chatbot bot ai model conversation chat help helps helping assist assists
+    assisting appropriately carefully accurately accurate concise concisely brief briefly
+    succinct thorough thoroughly helpful honest harmless precise precisely polite politely
+    truthful
+    bonjour salut coucou bonsoir merci avance svp plaît plait dessous suivant suivante suivants
+    suivantes voici demande requête tâche consigne réponse réponds répondez répondre aide aider
+    aidez aides cordialement espère
+    hallo bitte danke dank voraus folgende folgenden folgendes unten frage fragen anfrage aufgabe
+    nachricht antwort antworte antworten beantworte hilf hilfe helfen hilfst gruß grüße hoffe
+    hola gracias favor antemano saludos siguiente siguientes continuación abajo pregunta
+    solicitud petición peticion tarea mensaje respuesta responde responder contesta contestar
+    ayuda ayudas ayudar ayudarme ayúdame espero
+    ciao buongiorno buonasera salve grazie seguente seguenti sotto ecco domanda richiesta compito
+    messaggio risposta rispondi rispondere aiuto aiuti aiutami aiutarmi spero
+    olá ola oi obrigado obrigada abaixo pedido solicitação tarefa mensagem responda ajude ajuda ajudar
+    """
+)
+#: A sentence: an optional opening bracket, text, then its closing punctuation and line breaks.
+_SENTENCE = re.compile(r"[(\[{]*[^.!?:;\n()\[\]{}]*[.!?:;\n)\]}]*")
+#: Quotation marks: a sentence holding one quotes content ("Translate: "thanks a lot"").
+_QUOTES = frozenset('"“”«»„')
+_WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(r"[\s\-*_~#]*")
+#: How far into the prompt, and back from its end, framing sentences are looked for.
+_FRAME_SCAN_CHARS = 600
+_FRAME_MAX_WORDS = 30
+
+
+def _is_framing(sentence: str) -> bool:
+    """A sentence that frames the request without saying anything about it: an assistant persona,
+    a separator line (``---``), or words of :data:`_FRAMING_WORDS` only, one of them a marker."""
+    words = _WORD.findall(sentence.casefold())
+    if not words:
+        return _SEPARATOR.fullmatch(sentence) is not None
+    if not _QUOTES.isdisjoint(sentence):
+        return False
+    if len(words) > _FRAME_MAX_WORDS:
+        return False
+    if _PERSONA.match(sentence) is not None:
+        return True
+    return all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words)
+
+
+def _sentences(text: str) -> list[str]:
+    return [m for m in _SENTENCE.findall(text) if m]
+
+
+def _drop_leading_framing(text: str) -> str:
+    """``text`` without the framing sentences that open it (kept whole when nothing else is left)."""
+    head = text[:_FRAME_SCAN_CHARS]
+    cut = 0
+    for sentence in _sentences(head):
+        if not _is_framing(sentence):
+            break
+        cut += len(sentence)
+    else:
+        return text  # framing only, or no end of framing within the scan window
+    return text[cut:]
+
+
+def _drop_trailing_framing(text: str) -> str:
+    """``text`` without the framing sentences that close it."""
+    start = max(0, len(text) - _FRAME_SCAN_CHARS)
+    tail = text[start:]
+    parts = _sentences(tail)
+    if start:
+        parts = parts[1:]  # the first piece may be a cut sentence
+    keep = len(text)
+    for sentence in reversed(parts):
+        if not _is_framing(sentence):
+            return text[:keep]
+        keep -= len(sentence)
+    return text
+
+
+def strip_framing(text: str, leading: bool = True, trailing: bool = True) -> str:
+    """``text`` without chat scaffolding (template tokens, role tags and labels) and without the
+    instruction-free framing sentences around the request: a persona, a greeting, "Please respond
+    to the request below.", "Thanks in advance!". Line breaks, question marks and case are kept,
+    so structural features can read the result. Nothing is removed when nothing else would remain.
+    """
+    if ":" in text or "<" in text or "[" in text:
+        text = _CHAT_SCAFFOLD.sub(" ", text)
+    if leading:
+        text = _drop_leading_framing(text.lstrip())
+    if trailing:
+        text = _drop_trailing_framing(text.rstrip())
+    return text.strip()
+
+
 #: Sentence punctuation becomes a space; every ASCII digit becomes 0.
 _CLEAN_TABLE = str.maketrans({**{ch: " " for ch in "?!.,;:\"'«»“”‘’¿¡…\t\n\r"}, **{d: "0" for d in "123456789"}})
 _MATH_CHARS = "$\\^=+<>∑∫√π≤≥±×÷∞≠≈"
@@ -73,7 +235,6 @@ STRUCTURAL_FEATURES: tuple[str, ...] = (
     "log_indented_lines",
     "log_extra_questions",
     "non_ascii_share",
-    "log_paragraphs",
 )
 
 
@@ -94,20 +255,31 @@ def _powers() -> tuple[np.ndarray, np.ndarray]:
     return pw, inv
 
 
-def clean_text(text: str, head_chars: int, tail_chars: int) -> str:
-    """The bounded, case-folded, format-neutral copy of ``text`` that n-grams are read from."""
+def bound_text(text: str, head_chars: int, tail_chars: int) -> str:
+    """``text`` without its framing (:func:`strip_framing`), which is looked for only in the first
+    ``head_chars`` and the last ``tail_chars`` characters of a long prompt."""
+    if len(text) <= head_chars + tail_chars:
+        return strip_framing(text)
+    middle_end = len(text) - tail_chars if tail_chars else len(text)
+    head = strip_framing(text[:head_chars], trailing=False)
+    tail = strip_framing(text[middle_end:], leading=False) if tail_chars else ""
+    return head + text[head_chars:middle_end] + tail
+
+
+def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = False) -> str:
+    """The bounded, case-folded, format-neutral copy of ``text`` that n-grams are read from
+    (``stripped``: ``text`` has already been through :func:`bound_text`)."""
+    if not stripped:
+        text = bound_text(text, head_chars, tail_chars)
     if len(text) > head_chars + tail_chars:
         text = text[:head_chars] + " " + text[-tail_chars:] if tail_chars else text[:head_chars]
     text = text.casefold()
     if "\n" in text:
         text = _OPTION_LABEL.sub(" ", text)
-    if ":" in text or "<" in text or "[" in text:
-        text = _CHAT_SCAFFOLD.sub(" ", text)
-    text = _PERSONA.sub(" ", text, count=1)
-    stripped = text.rstrip()
+    stripped_text = text.rstrip()
     for marker in _TRAILING_ANSWERS:
-        if stripped.endswith(marker):
-            text = stripped[: -len(marker)]
+        if stripped_text.endswith(marker):
+            text = stripped_text[: -len(marker)]
             break
     return " " + " ".join(text.translate(_CLEAN_TABLE).split()) + " "
 
@@ -176,7 +348,6 @@ def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarra
         math.log1p(head.count("\n    ") + head.count("\n\t")),
         math.log1p(max(0, head.count("?") - 1)),
         float(np.count_nonzero(cp > 127)) / n,
-        math.log1p(head.count("\n\n")),
     )
     return np.asarray(values, dtype=np.float64)
 
@@ -215,9 +386,9 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         word_ngrams: tuple[int, int] = (1, 2),
         head_chars: int = 3000,
         tail_chars: int = 1000,
-        structural_weight: float = 0.3,
+        structural_weight: float = 0.25,
         first_words: bool = True,
-        norm_power: float = 1.0,
+        norm_power: float = 0.8,
         verbose: bool = False,
     ) -> None:
         self.bits = bits
@@ -236,7 +407,8 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
 
     def extract(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The n-gram bucket ids (with repeats) and the raw structural features of one prompt."""
-        cleaned = clean_text(text, self.head_chars, self.tail_chars)
+        text = bound_text(text, self.head_chars, self.tail_chars)
+        cleaned = clean_text(text, self.head_chars, self.tail_chars, stripped=True)
         cp = _code_points(cleaned[:MAX_HASHED_CHARS])
         buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, self.first_words)
         return buckets, structural_features(text, cp, self.head_chars)

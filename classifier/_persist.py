@@ -24,7 +24,9 @@ from classifier._decision import Thresholds
 from classifier._model import TIERS, TierClassifier
 from classifier.errors import ModelLoadError, ModelVersionMismatch
 
-FORMAT_VERSION = 1
+#: Bumped whenever saved weights stop meaning the same thing: 2 reads features from the prompt
+#: without its framing sentences and has no paragraph-count signal.
+FORMAT_VERSION = 2
 ARTEFACT_NAME = "tier_classifier.joblib"
 CARD_NAME = "model_card.json"
 _FEATURIZER_ARRAYS = ("idf_", "structural_mean_", "structural_scale_")

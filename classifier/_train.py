@@ -23,7 +23,7 @@ from classifier._eval import classification_report, rank_correlation
 from classifier._model import TierClassifier
 
 PERTURB_SEED = 7
-PERTURB_SHARE = 0.4
+PERTURB_SHARE = 0.7
 #: Chat-style wrappers used to augment training (the tests use a different, held-out set).
 CHAT_PREAMBLES = (
     "You are a helpful assistant. Answer the user's request.\n\nUser: {text}",
@@ -66,9 +66,178 @@ CHAT_PREAMBLES = (
 )
 
 
+#: Parts that :func:`compose_preamble` combines into many more wrappers than the fixed list: an
+#: opening (persona, greeting, framing of the request), a label before the request, a container
+#: around it and a closing, in several languages.
+PREAMBLE_OPENINGS = (
+    "",
+    "You are a knowledgeable assistant working for a software company.",
+    "You are a friendly AI that helps students.",
+    "Act as a patient teacher.",
+    "You're an assistant for a busy team; be direct.",
+    "System prompt: answer truthfully and say when you are unsure.",
+    "Good morning!",
+    "Hey there :)",
+    "Hi team, hope all is well.",
+    "Quick favour to ask.",
+    "I've got something for you.",
+    "Here's what I need.",
+    "See the question that follows.",
+    "New ticket from the web form.",
+    "Forwarded from a colleague:",
+    "Conversation id 4821, turn 3.",
+    "Customer chat transcript (latest message only):",
+    "Priority: high. Channel: email.",
+    "Sei un assistente disponibile. Ecco la richiesta.",
+    "Você é um assistente prestativo. Segue o pedido.",
+    "Vous êtes un assistant serviable. Voici ma question.",
+    "Sie sind ein hilfreicher Assistent. Hier ist meine Frage.",
+    "Eres un asistente experto. Aquí va mi pregunta.",
+    "Salut ! Une petite question pour toi.",
+    "Hallo zusammen, ich hätte da eine Frage.",
+    "Hola, tengo una duda.",
+    "Ciao! Una domanda veloce.",
+    "Oi, tudo bem? Tenho uma pergunta.",
+    "Hallo, ik heb een vraag.",
+    "Je bent een behulpzame assistent.",
+)
+PREAMBLE_LABELS = ("", "", "Prompt:", "Query:", "Message:", "Ticket:", "Q:", "Frage:", "Pregunta:", "Demande :")
+PREAMBLE_CONTAINERS = (
+    "{text}",
+    "{text}",
+    "{text}",
+    '"{text}"',
+    "> {text}",
+    "<request>\n{text}\n</request>",
+    "```\n{text}\n```",
+    "---\n{text}\n---",
+    "<<<\n{text}\n>>>",
+)
+PREAMBLE_CLOSINGS = (
+    "",
+    "",
+    "Thank you so much!",
+    "Cheers.",
+    "Looking forward to your reply.",
+    "Be as accurate as you can.",
+    "Answer concisely.",
+    "Explain your reasoning.",
+    "No need for a long answer.",
+    "Merci beaucoup.",
+    "Danke schön!",
+    "¡Gracias!",
+    "Grazie mille.",
+    "Obrigado!",
+    "Bedankt!",
+    "Sent from my phone",
+    "-- Sam",
+    "(reply in the same language)",
+)
+
+
+#: Who passes the request on, and how: "my neighbour" + "asked me this" ("Ma sœur m'a demandé
+#: ceci."). The asker and the occasion say nothing about how hard the request is.
+ASKERS = {
+    "en": (
+        ("My neighbour", "My boss", "A colleague", "My sister", "Our intern", "A reader of our blog", "My tutor"),
+        ("asked me this", "sent me this", "wants to know", "brought this up at lunch", "put this in our group chat"),
+        ("", " yesterday", " this morning", " for a quiz", " for a report", " during a meeting"),
+    ),
+    "fr": (
+        ("Mon voisin", "Ma cheffe", "Un collègue", "Ma sœur", "Notre stagiaire"),
+        ("m'a demandé ceci", "m'a envoyé ça", "veut savoir", "a posé la question en réunion"),
+        ("", " hier", " ce matin", " pour un devoir"),
+    ),
+    "de": (
+        ("Mein Nachbar", "Meine Chefin", "Ein Kollege", "Meine Schwester"),
+        ("hat mich das gefragt", "hat mir das geschickt", "möchte wissen"),
+        ("", " gestern", " heute früh", " für eine Prüfung"),
+    ),
+    "es": (
+        ("Mi vecino", "Mi jefa", "Un compañero", "Mi hermana"),
+        ("me preguntó esto", "me mandó esto", "quiere saber"),
+        ("", " ayer", " esta mañana", " para un examen"),
+    ),
+    "it": (("Mio fratello", "Una collega", "Il mio capo"), ("mi ha chiesto questo", "vuole sapere"), ("", " ieri")),
+    "pt": (("Meu vizinho", "Uma colega", "Minha chefe"), ("me perguntou isto", "quer saber"), ("", " ontem")),
+}
+
+
+#: Why the request is asked ("It's for a pub quiz."): the purpose says nothing about difficulty.
+PURPOSES = {
+    "en": (
+        ("It's for", "This is for", "I need it for", "Asking for"),
+        ("a presentation", "my homework", "a blog post", "an exam next week", "a pub quiz", "work", "a friend"),
+    ),
+    "fr": (("C'est pour", "J'en ai besoin pour"), ("un exposé", "mes devoirs", "le travail", "un examen")),
+    "de": (("Das ist für", "Ich brauche das für"), ("eine Hausarbeit", "die Arbeit", "eine Prüfung", "ein Quiz")),
+    "es": (("Es para", "Lo necesito para"), ("un trabajo", "la escuela", "un examen", "una presentación")),
+    "it": (("È per", "Mi serve per"), ("un progetto", "la scuola", "un esame")),
+    "pt": (("É para", "Preciso disso para"), ("um trabalho", "a escola", "uma prova")),
+}
+#: Mail and ticket headers and sign-offs around a pasted request.
+HEADERS = ("Subject: {topic}", "Re: {topic}", "Fwd: {topic}", "Objet : {topic}", "Betreff: {topic}", "Asunto: {topic}")
+TOPICS = ("question", "quick one", "urgent", "follow-up", "help needed", "assignment", "from the team", "ticket 5531")
+SIGN_OFFS = (
+    "-- {name}",
+    "Best,\n{name}",
+    "Sent from my tablet",
+    "Thanks, {name}",
+    "Cordialement,\n{name}",
+    "Viele Grüße\n{name}",
+    "Un abrazo, {name}",
+    "Cumprimentos, {name}",
+)
+NAMES = ("Sam", "Priya", "Tomás", "Yuki", "Olu", "Lena", "Marco", "Chloé")
+
+
+def compose_purpose(rng: random.Random) -> str:
+    """A sentence saying what the request is for (see :data:`PURPOSES`)."""
+    lead, what = PURPOSES[rng.choice(list(PURPOSES))]
+    return f"{rng.choice(lead)} {rng.choice(what)}{rng.choice(('.', '!', ''))}"
+
+
+def compose_asker(rng: random.Random) -> str:
+    """A sentence saying who passes the request on (see :data:`ASKERS`)."""
+    who, did, when = ASKERS[rng.choice(list(ASKERS))]
+    return f"{rng.choice(who)} {rng.choice(did)}{rng.choice(when)}{rng.choice(('.', ':', '!', ' -'))}"
+
+
+def compose_preamble(rng: random.Random) -> str:
+    """A wrapper (with ``{text}``) made of random :data:`PREAMBLE_OPENINGS` (or an asker sentence),
+    labels, containers and closings, joined by a space, a line break or a blank line."""
+    seps = (" ", "\n", "\n\n")
+    body = rng.choice(PREAMBLE_CONTAINERS)
+    label = rng.choice(PREAMBLE_LABELS)
+    if label:
+        body = label + rng.choice((" ", "\n")) + body
+    roll = rng.random()
+    if roll < 0.25:
+        opening = compose_asker(rng)
+    elif roll < 0.35:
+        opening = compose_purpose(rng)
+    elif roll < 0.45:
+        opening = rng.choice(HEADERS).format(topic=rng.choice(TOPICS)) + "\n"
+    else:
+        opening = rng.choice(PREAMBLE_OPENINGS)
+    roll = rng.random()
+    if roll < 0.15:
+        closing = compose_purpose(rng)
+    elif roll < 0.3:
+        closing = rng.choice(SIGN_OFFS).format(name=rng.choice(NAMES))
+    else:
+        closing = rng.choice(PREAMBLE_CLOSINGS)
+    if opening:
+        body = opening + rng.choice(seps) + body
+    if closing:
+        body = body + rng.choice(seps) + closing
+    return body
+
+
 def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: Sequence[str] = CHAT_PREAMBLES) -> str:
     """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` (wrapped in one
-    of ``preambles``) or ``no_option_letters``; the prompt's difficulty is unchanged."""
+    of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`) or
+    ``no_option_letters``; the prompt's difficulty is unchanged."""
     if kind == "lower":
         return text.lower()
     if kind == "no_question_mark":
@@ -76,6 +245,8 @@ def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: S
     if kind == "chat":
         template = (rng or random.Random(0)).choice(preambles)
         return template.replace("{text}", text)
+    if kind == "composed_chat":
+        return compose_preamble(rng or random.Random(0)).replace("{text}", text)
     if kind == "no_option_letters":
         import re
 
@@ -84,6 +255,8 @@ def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: S
 
 
 PERTURBATIONS = ("lower", "no_question_mark", "chat", "no_option_letters")
+#: What a perturbed training sibling gets, drawn uniformly (chat wrappers three times in five).
+TRAINING_PERTURBATIONS = ("lower", "no_question_mark", "chat", "composed_chat", "composed_chat")
 
 
 def with_perturbations(
@@ -98,7 +271,7 @@ def with_perturbations(
     out_x, out_y, out_w = list(texts), list(tiers), list(weights)
     for text, tier, weight in zip(texts, tiers, weights, strict=True):
         if rng.random() < share:
-            out_x.append(perturb(text, rng.choice(("lower", "no_question_mark", "chat", "chat", "chat")), rng))
+            out_x.append(perturb(text, rng.choice(TRAINING_PERTURBATIONS), rng))
             out_y.append(tier)
             out_w.append(weight)
     return out_x, out_y, out_w

@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from classifier import InvalidPrompt, ModelLoadError, ModelVersionMismatch, TierClassifier
-from classifier._features import PromptFeaturizer, clean_text
+from classifier._features import PromptFeaturizer, clean_text, strip_framing
 
 TOY = [
     ("Translate 'good morning' into French", "light"),
@@ -145,6 +145,47 @@ def test_cleaning_drops_a_leading_persona_but_not_a_task_setup() -> None:
     assert clean_text("Tu es un assistant utile. Traduis ceci.", 3000, 1000) == " traduis ceci "
     for task in ("You are given an array of n integers. Find the max subarray.", "You are a farmer with a fence."):
         assert clean_text(task, 3000, 1000).startswith(" you are ")
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        "Good evening! Could you please help me with the following question?\n\n{q}\n\nMany thanks.",
+        "Voici ma question :\n{q}\nMerci beaucoup !",
+        "You are an AI tutor. Be clear and concise.\n---\n{q}\n---",
+        "Hallo! Bitte beantworte folgende Frage.\n{q}\nDanke!",
+        "Hola, ¿me ayudas con esta pregunta?\n\nPregunta: {q}",
+        "{q} (reply briefly please)",
+    ],
+)
+def test_framing_sentences_around_the_request_are_dropped(wrapped: str) -> None:
+    question = "Which gas do plants absorb?\nA. oxygen\nB. carbon dioxide"
+    assert strip_framing(wrapped.format(q=question)) == question
+    featurizer = PromptFeaturizer(bits=10).fit([question])
+    plain_buckets, plain_raw = featurizer.extract(question)
+    buckets, raw = featurizer.extract(wrapped.format(q=question))
+    assert buckets.tolist() == plain_buckets.tolist()
+    np.testing.assert_array_equal(raw, plain_raw)  # structural signals read the stripped prompt too
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Translate the following into German:\n\nWhere is the station?",
+        "Summarize this message:\nThe meeting moved to Friday.",
+        "Please write a haiku about rain.",
+        "That'd look good",
+        "Complete the sequence: ( [ { } ] ( )",
+        "Let\n$$x^2 = 4$$\nFind x.",
+        'def f(x):\n    """Return x squared."""',
+        "Hello!",
+        'French → English: "Merci pour votre aide."',
+        'how do i say "could we get the bill please" in portuguese',
+        'Translate to French: "thank you very much"',
+    ],
+)
+def test_framing_cleaning_keeps_what_carries_the_task(prompt: str) -> None:
+    assert strip_framing(prompt) == prompt
 
 
 def test_cleaning_keeps_colons_that_carry_content() -> None:

@@ -1,7 +1,9 @@
 """Formatting that carries no difficulty must not change the shipped model's tier.
 
 Chat preambles here are deliberately different from the ones training augments with
-(``classifier._train.CHAT_PREAMBLES``), so the test measures generalisation, not memory.
+(``classifier._train.CHAT_PREAMBLES`` and the parts :func:`classifier._train.compose_preamble`
+combines), so the test measures generalisation, not memory. The first held-out set was known when
+the preamble cleaning was designed; the second was written afterwards and tuned nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import random
 
 import pytest
 
-from classifier import TierClassifier
+from classifier import TierClassifier, _train
 from classifier._train import CHAT_PREAMBLES, format_robustness, load_rows
 from router.paths import data_dir
 
@@ -25,10 +27,45 @@ HELD_OUT_PREAMBLES = (
     "Tu es un assistant. Voici la demande :\n{text}",
     "{text}\n\n(answer in English please)",
 )
+#: A second held-out set, written after the preamble cleaning and the composed training wrappers
+#: were designed and never used to tune them: other templates, wording and languages.
+FRESH_PREAMBLES = (
+    "Greetings, assistant! My professor gave us this one and I'm stuck:\n\n{text}",
+    "<start_of_turn>user\n{text}<end_of_turn>\n<start_of_turn>model\n",
+    "Olá! Poderia me ajudar com a seguinte questão?\n\n{text}",
+    "Ich brauche kurz deine Hilfe bei dieser Aufgabe:\n{text}\nVielen Dank im Voraus!",
+    "[user]: {text}\n[bot]:",
+    "Hola equipo, os paso la consulta de un cliente.\n\n{text}\n\nUn saludo.",
+    "Ciao, potresti rispondere a questa domanda?\n{text}",
+    "Dear AI,\n\nI would be grateful for your thoughts on the following.\n\n{text}\n\nKind regards,\nMaria",
+    "Goedemiddag! Kun je me helpen met de volgende vraag?\n\n{text}",
+    "INPUT >>> {text}\nOUTPUT >>>",
+    "Note: this message was relayed by our support bot.\n{text}",
+    "{text}\n\nP.S. Sorry if this is a silly question!",
+)
+#: Floors for the second set, a few points under what the shipped model measured (README "Format
+#: robustness"): its preambles carry words the cleaning cannot know to be framing.
+FRESH_FLOORS = {"test": 0.90, "mmlu": 0.85}
 
 
-def test_held_out_preambles_are_not_training_preambles() -> None:
-    assert not set(HELD_OUT_PREAMBLES) & set(CHAT_PREAMBLES)
+def _training_parts() -> list[str]:
+    """Every string training wraps prompts with, fixed or composed from parts."""
+    parts: list[str] = [*CHAT_PREAMBLES, *_train.PREAMBLE_OPENINGS, *_train.PREAMBLE_CLOSINGS]
+    parts += [*_train.PREAMBLE_LABELS, *_train.HEADERS, *_train.SIGN_OFFS]
+    for who, did, when in _train.ASKERS.values():
+        parts += [*who, *did, *when]
+    for lead, what in _train.PURPOSES.values():
+        parts += [*lead, *what]
+    return [p for p in parts if len(p.replace("{text}", "").strip()) >= 12]
+
+
+@pytest.mark.parametrize("held_out", [HELD_OUT_PREAMBLES, FRESH_PREAMBLES])
+def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
+    assert not set(held_out) & set(CHAT_PREAMBLES)
+    for part in _training_parts():
+        for template in held_out:
+            for piece in part.split("{text}"):
+                assert len(piece.strip()) < 12 or piece.strip() not in template, (part, template)
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +89,21 @@ def test_test_split_is_robust_to_format(shipped: TierClassifier) -> None:
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on the test split:", shares)
     _check(shares, floors)
+    fresh = format_robustness(shipped, texts, ("chat",), FRESH_PREAMBLES)
+    print("second held-out preamble set, test split:", fresh)
+    _check(fresh, {"chat": FRESH_FLOORS["test"]})
 
 
 def test_mmlu_is_robust_to_format(shipped: TierClassifier) -> None:
     """MMLU was never trained on, and its A-D option letters are a format the model must ignore.
-
-    Known shortfall: many MMLU items sit at the light/intermediate boundary, and a preamble the
-    model never saw moves about one in eight of them across it (87% unchanged when measured for
-    release 0.1.0, below the 90% goal; see README "Format robustness"). The floor here guards that
-    figure from getting worse; the other perturbations meet 90%.
-    """
+    Many MMLU items sit at the light/intermediate boundary, so MMLU is where a preamble moves
+    tiers most easily."""
     holdout = load_rows(data_dir() / "corpus" / "outcome_holdout.jsonl.gz")
     texts = _sample([r for r in holdout if r["source"] == "mmlu"], SAMPLE)
-    floors = {"no_option_letters": 0.90, "lower": 0.90, "no_question_mark": 0.90, "chat": 0.85}
+    floors = {"no_option_letters": 0.90, "lower": 0.90, "no_question_mark": 0.90, "chat": 0.90}
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on MMLU (never trained on):", shares)
     _check(shares, floors)
+    fresh = format_robustness(shipped, texts, ("chat",), FRESH_PREAMBLES)
+    print("second held-out preamble set, MMLU:", fresh)
+    _check(fresh, {"chat": FRESH_FLOORS["mmlu"]})
