@@ -77,7 +77,7 @@ _FRAMING_WORDS = _word_set(
     request requests question questions query queries prompt prompts message messages task tasks
     instruction instructions input inquiry enquiry problem text item items ticket thing
     response responses answer answers answering reply replies replying respond responds
-    responding output outputs result solution
+    responding output outputs result solution thoughts
     user users assistant assistants chatbot bot ai model models language large system
     conversation chat human
     help helps helping assist assists assisting complete completes completing completed read
@@ -100,17 +100,24 @@ _FRAMING_WORDS = _word_set(
     einen einem und oder auf zu mit für von folgende folgenden folgendes unten hier ist sind
     bist bin frage fragen anfrage aufgabe nachricht antwort antworte antworten beantworte hilf
     hilfe helfen hilfst kannst können könntest deutsch englisch gruß grüße freundliche freundlichen viele liebe
-    lieber hoffe gut geht
+    lieber hoffe gut geht brauche brauchen kurz kurze bei dieser diese dieses diesem
     hola buenos buenas días dias tardes noches gracias muchas por favor antemano saludos yo tú
     usted mi mis tus el los las una y o con para siguiente siguientes continuación abajo aquí
     aqui eres estás estas está esta pregunta solicitud petición peticion tarea mensaje
     respuesta responde responder contesta contestar ayuda ayudas ayudar ayudarme ayúdame puedes
-    podrías español inglés espero estés que
+    podrías español inglés espero estés que saludo consulta os equipo este esto
     ciao buongiorno buonasera salve grazie mille favore piacere io mio mia lo gli di da su
     seguente seguenti seguito sotto ecco è sei domanda richiesta compito messaggio risposta
     rispondi rispondere aiuto aiuti aiutami aiutarmi puoi potresti italiano inglese spero stia stai bene
+    questa questo con per
     olá ola oi bom boa dia obrigado obrigada você voce meu minha os um em abaixo pedido
     solicitação tarefa mensagem responda ajude ajuda ajudar pode poderia português portugues
+    com seguinte seguintes questão pergunta isto isso esta este
+    hallo goedemorgen goedemiddag goedenavond hoi alstublieft alsjeblieft bedankt dank alvast
+    ik je jij u me mij mijn jouw we wij ons onze de het een en of van voor met op in aan hier
+    volgende onderstaande hieronder vraag vragen verzoek taak bericht antwoord antwoorden
+    beantwoord help helpen hulp kun kunt kunnen zou zoudt graag groet groeten vriendelijke
+    nederlands engels hoop goed gaat
     """
 )
 #: Of those, the words that mark a sentence as framing (a sentence of pronouns and articles
@@ -124,7 +131,7 @@ _FRAMING_MARKERS = _word_set(
     following follows below beneath request requests question questions query queries prompt
     prompts message messages task tasks instruction instructions input inquiry enquiry response
     responses answer answers answering reply replies replying respond responds responding output
-    user assistant chatbot bot ai model conversation chat help helps helping assist assists
+    thoughts user assistant chatbot bot ai model conversation chat help helps helping assist assists
     assisting appropriately carefully accurately accurate concise concisely brief briefly
     succinct thorough thoroughly helpful honest harmless precise precisely polite politely
     truthful
@@ -139,6 +146,10 @@ _FRAMING_MARKERS = _word_set(
     ciao buongiorno buonasera salve grazie seguente seguenti sotto ecco domanda richiesta compito
     messaggio risposta rispondi rispondere aiuto aiuti aiutami aiutarmi spero
     olá ola oi obrigado obrigada abaixo pedido solicitação tarefa mensagem responda ajude ajuda ajudar
+    seguinte seguintes questão pergunta
+    goedemorgen goedemiddag goedenavond hoi alstublieft alsjeblieft bedankt dank alvast volgende
+    onderstaande hieronder vraag vragen verzoek taak bericht antwoord antwoorden beantwoord helpen
+    hulp groet groeten
     """
 )
 #: A sentence: an optional opening bracket, text, then its closing punctuation and line breaks.

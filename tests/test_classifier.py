@@ -156,6 +156,11 @@ def test_cleaning_drops_a_leading_persona_but_not_a_task_setup() -> None:
         "Hallo! Bitte beantworte folgende Frage.\n{q}\nDanke!",
         "Hola, ¿me ayudas con esta pregunta?\n\nPregunta: {q}",
         "{q} (reply briefly please)",
+        "Hallo, hier is mijn vraag:\n{q}\nAlvast bedankt!",
+        "Oi! Você pode me ajudar com esta pergunta?\n\n{q}",
+        "Ich brauche Hilfe bei dieser Frage:\n{q}",
+        "Puoi aiutarmi con questa domanda?\n{q}\nGrazie mille!",
+        "{q}\n\nAny thoughts?",
     ],
 )
 def test_framing_sentences_around_the_request_are_dropped(wrapped: str) -> None:
