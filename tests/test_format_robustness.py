@@ -3,7 +3,10 @@
 Chat preambles here are deliberately different from the ones training augments with
 (``classifier._train.CHAT_PREAMBLES`` and the parts :func:`classifier._train.compose_preamble`
 combines), so the test measures generalisation, not memory. The first held-out set was known when
-the preamble cleaning was designed; the second was written afterwards and tuned nothing.
+the preamble cleaning was designed. The second was written afterwards; later, framing words its
+sentences use that the cleaning missed were added to the cleaning's general vocabulary (no
+template was special-cased), so it is no longer untouched. The third was written by a reviewer and
+kept from whoever changed the classifier until it was measured: it is the honest figure.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ HELD_OUT_PREAMBLES = (
     "{text}\n\n(answer in English please)",
 )
 #: A second held-out set, written after the preamble cleaning and the composed training wrappers
-#: were designed and never used to tune them: other templates, wording and languages.
+#: were designed: other templates, wording and languages (see the module docstring).
 FRESH_PREAMBLES = (
     "Greetings, assistant! My professor gave us this one and I'm stuck:\n\n{text}",
     "<start_of_turn>user\n{text}<end_of_turn>\n<start_of_turn>model\n",
@@ -43,7 +46,22 @@ FRESH_PREAMBLES = (
     "Note: this message was relayed by our support bot.\n{text}",
     "{text}\n\nP.S. Sorry if this is a silly question!",
 )
-#: Floors for the second set, a few points under what the shipped model measured (README "Format
+#: A third set, blind: written by a reviewer and not seen by whoever changed the classifier (two of
+#: its twelve were dropped because training uses them or a part of them). First measured on model
+#: 20261122-081459: MMLU 87.7% kept their tier, the test split 91.5%.
+BLIND_PREAMBLES = (
+    "Hey there,\n\nquick one for you:\n{text}\n\nCheers,\nMaría",
+    "### Instruction\n{text}\n\n### Response",
+    "Système : tu réponds de façon concise.\nUtilisateur : {text}",
+    "Context: internal helpdesk ticket #4411.\nCustomer asks: {text}",
+    "I'm preparing for an exam and a friend suggested I ask you this. {text} Thank you so much in advance!",
+    "Guten Tag! Könnten Sie mir bitte bei folgender Frage helfen?\n\n{text}\n\nVielen Dank und freundliche Grüße",
+    "[Forwarded from #general]\n> {text}",
+    "Q: {text}\nA:",
+    "私の質問です：{text}\nよろしくお願いします。",
+    'Please answer as an expert would.\n\n"""\n{text}\n"""',
+)
+#: Floors for the second and third sets, a few points under what the shipped model measured (README "Format
 #: robustness"): its preambles carry words the cleaning cannot know to be framing.
 FRESH_FLOORS = {"test": 0.90, "mmlu": 0.85}
 
@@ -59,7 +77,7 @@ def _training_parts() -> list[str]:
     return [p for p in parts if len(p.replace("{text}", "").strip()) >= 12]
 
 
-@pytest.mark.parametrize("held_out", [HELD_OUT_PREAMBLES, FRESH_PREAMBLES])
+@pytest.mark.parametrize("held_out", [HELD_OUT_PREAMBLES, FRESH_PREAMBLES, BLIND_PREAMBLES])
 def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
     assert not set(held_out) & set(CHAT_PREAMBLES)
     for part in _training_parts():
@@ -89,9 +107,10 @@ def test_test_split_is_robust_to_format(shipped: TierClassifier) -> None:
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on the test split:", shares)
     _check(shares, floors)
-    fresh = format_robustness(shipped, texts, ("chat",), FRESH_PREAMBLES)
-    print("second held-out preamble set, test split:", fresh)
-    _check(fresh, {"chat": FRESH_FLOORS["test"]})
+    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
+        fresh = format_robustness(shipped, texts, ("chat",), preambles)
+        print(f"{name} held-out preamble set, test split:", fresh)
+        _check(fresh, {"chat": FRESH_FLOORS["test"]})
 
 
 def test_mmlu_is_robust_to_format(shipped: TierClassifier) -> None:
@@ -104,6 +123,7 @@ def test_mmlu_is_robust_to_format(shipped: TierClassifier) -> None:
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on MMLU (never trained on):", shares)
     _check(shares, floors)
-    fresh = format_robustness(shipped, texts, ("chat",), FRESH_PREAMBLES)
-    print("second held-out preamble set, MMLU:", fresh)
-    _check(fresh, {"chat": FRESH_FLOORS["mmlu"]})
+    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
+        fresh = format_robustness(shipped, texts, ("chat",), preambles)
+        print(f"{name} held-out preamble set, MMLU:", fresh)
+        _check(fresh, {"chat": FRESH_FLOORS["mmlu"]})
