@@ -97,12 +97,20 @@ def test_train_smoke_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     """`train` end to end on a small slice, into a temporary folder: a loadable model and card."""
     from classifier import TierClassifier
 
-    assert main(["train", "--limit", "1500", "--out", str(tmp_path), "--json"]) == 0
+    args = ["train", "--limit", "1500", "--out", str(tmp_path), "--loso-source", "svamp", "--json"]
+    assert main(args) == 0
     card = json.loads(capsys.readouterr().out)
     assert card["training_data"]["train_rows"] == 1500
     assert {"test", "test_by_source", "within_source_contrasts_test", "project_holdout"} <= set(card["metrics"])
+    assert list(card["metrics"]["leave_one_source_out"]) == ["svamp"]  # one held-out source, one more fit
     model = TierClassifier.load(tmp_path)
     assert model.predict(["hello"])[0] in {"light", "intermediate", "advanced"}
+
+
+def test_train_names_the_sources_when_asked_for_an_unknown_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--loso-source", "no_such_source", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown source no_such_source" in err and "svamp" in err
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=None, help="model folder (default: models/)")
     parser.add_argument("--loso", action="store_true", help="also run leave-one-source-out (slow: one fit per source)")
     parser.add_argument(
+        "--loso-source",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="leave out only this source (repeatable; implies --loso): one fit each, for a quick check",
+    )
+    parser.add_argument(
         "--limit", type=int, default=None, help="train on a random sample of N training rows (smoke runs)"
     )
     parser.add_argument("--C", type=float, default=None, help="inverse regularisation strength")
@@ -57,6 +64,15 @@ def run(args: argparse.Namespace) -> int:
     # a seeded random sample, not the first rows: the files are sorted by id, i.e. by source
     train = random.Random(0).sample(rows["train"], min(args.limit, len(rows["train"]))) if args.limit else rows["train"]
     params = {"C": args.C} if args.C is not None else {}
+    if args.loso_source:
+        known = {
+            r["source"] for split in ("train", "validation", "test") for r in rows[split] if r["origin"] == "source"
+        }
+        unknown = sorted(set(args.loso_source) - known)
+        if unknown:
+            raise CommandError(
+                f"--loso-source: unknown source {', '.join(unknown)}; sources are {', '.join(sorted(known))}"
+            )
     log(f"training on {len(train)} prompts (+ format-perturbed siblings)")
     clf = fit_calibrated(train, rows["validation"], params, verbose=not args.json)
     train_seconds = time.perf_counter() - started
@@ -71,9 +87,14 @@ def run(args: argparse.Namespace) -> int:
     held = [row for path in project_files(root / "raw", "holdout") for row in load_rows(path)]
     if held:
         metrics["project_holdout"] = evaluate(clf, [r["text"] for r in held], [r["tier"] for r in held])
-    if args.loso:
+    if args.loso or args.loso_source:
         metrics["leave_one_source_out"] = leave_one_source_out(
-            train, rows["validation"], test, params, progress=lambda s: log(f"leave-one-source-out: {s}")
+            train,
+            rows["validation"],
+            test,
+            params,
+            sources=args.loso_source,
+            progress=lambda s: log(f"leave-one-source-out: {s}"),
         )
     card = {
         "version": time.strftime("%Y%m%d-%H%M%S", time.gmtime()),
