@@ -82,7 +82,7 @@ def _no_constant(name: str) -> Any:
 
 
 async def read_json(request: Request) -> Any:
-    """The request body as JSON. Size is bounded by :class:`router.app.BodyLimit`;
+    """The request body as JSON. Size is bounded by :class:`router.limits.BodyLimit`;
     invalid UTF-8 and malformed JSON are the client's mistake (400)."""
     body = await request.body()
     if not body.strip():
