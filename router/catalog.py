@@ -29,9 +29,7 @@ from router.errors import InvalidThinking, RouterError, UnknownModel
 #: Thinking levels from least to most reasoning.
 LEVEL_ORDER: tuple[str, ...] = ("minimal", "low", "medium", "high")
 #: Budget a level stands for (the OpenAI-compatible layer's reasoning_effort mapping).
-LEVEL_BUDGETS: Mapping[str, int] = MappingProxyType(
-    {"minimal": 0, "low": 1024, "medium": 8192, "high": 24576}
-)
+LEVEL_BUDGETS: Mapping[str, int] = MappingProxyType({"minimal": 0, "low": 1024, "medium": 8192, "high": 24576})
 #: A model this many days or fewer from its shutdown gets a lifecycle warning.
 WARN_DAYS = 30
 DYNAMIC = -1
@@ -162,9 +160,7 @@ class Cost:
 class Catalog:
     """The models the router knows, by id."""
 
-    def __init__(
-        self, models: Mapping[str, ModelInfo], *, as_of: str = "", source: str = ""
-    ) -> None:
+    def __init__(self, models: Mapping[str, ModelInfo], *, as_of: str = "", source: str = "") -> None:
         self.models: Mapping[str, ModelInfo] = MappingProxyType(dict(models))
         self.as_of = as_of
         self.source = source
@@ -209,9 +205,7 @@ class Catalog:
             seen, nxt = {info.id}, info.successor
             while nxt is not None:
                 if nxt not in models:
-                    raise CatalogError(
-                        f"{where}: {info.id}.successor: {nxt!r} is not in the catalog"
-                    )
+                    raise CatalogError(f"{where}: {info.id}.successor: {nxt!r} is not in the catalog")
                 if nxt in seen:
                     raise CatalogError(f"{where}: {info.id}.successor: successor cycle via {nxt}")
                 seen.add(nxt)
@@ -240,8 +234,7 @@ class Catalog:
         while info.shutdown is not None and today >= info.shutdown:
             if info.successor is None:
                 raise UnknownModel(
-                    f"models/{info.id} was shut down on {info.shutdown.isoformat()} "
-                    "and the catalog names no successor."
+                    f"models/{info.id} was shut down on {info.shutdown.isoformat()} and the catalog names no successor."
                 )
             info = self.get(info.successor)  # chains are acyclic (checked at load)
         return info
@@ -280,9 +273,7 @@ def validate_thinking(model: ModelInfo, thinking: Thinking) -> None:
 def _validate(model_id: str, spec: ThinkingSpec, thinking: Thinking) -> None:
     budget, level = thinking.budget, thinking.level
     if budget is not None and level is not None:
-        raise InvalidThinking(
-            "You can only set one of thinking budget and thinking level, not both."
-        )
+        raise InvalidThinking("You can only set one of thinking budget and thinking level, not both.")
     if level is not None:
         if spec.control != "level":
             raise InvalidThinking(f"Thinking level is not supported for models/{model_id}.")
@@ -296,8 +287,7 @@ def _validate(model_id: str, spec: ThinkingSpec, thinking: Thinking) -> None:
         return
     if spec.control != "budget":
         raise InvalidThinking(
-            f"Thinking budget is not supported for models/{model_id}; "
-            f"use thinkingLevel ({', '.join(spec.levels)})."
+            f"Thinking budget is not supported for models/{model_id}; use thinkingLevel ({', '.join(spec.levels)})."
         )
     if isinstance(budget, bool) or not isinstance(budget, int):
         raise InvalidThinking(f"Invalid value for thinkingBudget: {budget!r}.")
@@ -306,9 +296,7 @@ def _validate(model_id: str, spec: ThinkingSpec, thinking: Thinking) -> None:
     if budget == 0:
         if spec.can_disable:
             return
-        raise InvalidThinking(
-            f"Budget 0 is invalid. This model only works in thinking mode (models/{model_id})."
-        )
+        raise InvalidThinking(f"Budget 0 is invalid. This model only works in thinking mode (models/{model_id}).")
     lo, hi = spec.budget_min, spec.budget_max
     if lo is None or hi is None or not lo <= budget <= hi:
         allowed = f"between {lo} and {hi}"
@@ -316,9 +304,7 @@ def _validate(model_id: str, spec: ThinkingSpec, thinking: Thinking) -> None:
             allowed += ", 0 to turn thinking off"
         if spec.dynamic:
             allowed += ", or -1 for dynamic thinking"
-        raise InvalidThinking(
-            f"The thinking budget {budget} is invalid for models/{model_id}: it must be {allowed}."
-        )
+        raise InvalidThinking(f"The thinking budget {budget} is invalid for models/{model_id}: it must be {allowed}.")
 
 
 def budget_to_level(budget: int) -> str:
@@ -476,15 +462,11 @@ def _parse_thinking(raw: Any, where: str) -> ThinkingSpec:
     if control == "budget":
         if lo is None or hi is None or not 0 < lo <= hi:
             raise CatalogError(
-                f"{where}.budget_min/budget_max: a budget model needs 0 < budget_min <= "
-                f"budget_max, got {lo}..{hi}"
+                f"{where}.budget_min/budget_max: a budget model needs 0 < budget_min <= budget_max, got {lo}..{hi}"
             )
-    elif (
-        not levels or any(lv not in LEVEL_ORDER for lv in levels) or len(set(levels)) < len(levels)
-    ):
+    elif not levels or any(lv not in LEVEL_ORDER for lv in levels) or len(set(levels)) < len(levels):
         raise CatalogError(
-            f"{where}.levels: a level model needs distinct levels from {list(LEVEL_ORDER)}, "
-            f"got {list(levels)}"
+            f"{where}.levels: a level model needs distinct levels from {list(LEVEL_ORDER)}, got {list(levels)}"
         )
     if default is not None:
         probe = Thinking(budget=default) if isinstance(default, int) else Thinking(level=default)
@@ -498,10 +480,7 @@ def _parse_thinking(raw: Any, where: str) -> ThinkingSpec:
 def _parse_prices(raw: Any, where: str) -> Prices:
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: expected an object")
-    values = {
-        k: _field(raw, k, where, (int, float, type(None)))
-        for k in ("input", "output", "cached_input")
-    }
+    values = {k: _field(raw, k, where, (int, float, type(None))) for k in ("input", "output", "cached_input")}
     for key, value in values.items():
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise CatalogError(f"{where}.{key}: expected a price >= 0, got {value!r}")

@@ -15,6 +15,7 @@ handler maps them to an HTTP status and Gemini's error shape
     ├── RateLimited                  429 RESOURCE_EXHAUSTED (this router's own limits)
     ├── ModelNotLoaded               503 UNAVAILABLE        (no classifier artefact)
     ├── UpstreamNotConfigured        503 UNAVAILABLE        (no API key and no upstream URL)
+    ├── StoreNotConfigured           503 UNAVAILABLE        (no request log and feedback store)
     └── UpstreamError                502 UNAVAILABLE        (Gemini failed after retries)
         ├── UpstreamRateLimited      429 RESOURCE_EXHAUSTED
         └── UpstreamTimeout          504 DEADLINE_EXCEEDED
@@ -84,6 +85,11 @@ class ModelNotLoaded(RouterError):
 
 
 class UpstreamNotConfigured(RouterError):
+    http_status = 503
+    status = "UNAVAILABLE"
+
+
+class StoreNotConfigured(RouterError):
     http_status = 503
     status = "UNAVAILABLE"
 

@@ -69,8 +69,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         },
     },
     "tiered-models": {
-        "description": "A lite model for light, a Flash model for intermediate, a Pro model for "
-        "advanced.",
+        "description": "A lite model for light, a Flash model for intermediate, a Pro model for advanced.",
         "tiers": {
             "light": {
                 "model": "gemini-2.5-flash-lite",
@@ -160,9 +159,7 @@ def thinking_allowance(model: ModelInfo, thinking: Thinking) -> int:
 class Policy:
     """A tier -> route mapping resolved against a catalog."""
 
-    def __init__(
-        self, name: str, rules: Mapping[str, TierRule], catalog: Catalog, description: str = ""
-    ) -> None:
+    def __init__(self, name: str, rules: Mapping[str, TierRule], catalog: Catalog, description: str = "") -> None:
         self.name = name
         self.rules = dict(rules)
         self.catalog = catalog
@@ -198,8 +195,7 @@ class Policy:
                 served.append(info)
         if not served:
             raise PolicyError(
-                f"policy {self.name!r}: every model for tier {tier!r} is past its shutdown "
-                f"on {today.isoformat()}"
+                f"policy {self.name!r}: every model for tier {tier!r} is past its shutdown on {today.isoformat()}"
             )
         primary = served[0]
         # Clip to the named model first (a scaled budget), then map to what serves on `today`
@@ -221,9 +217,7 @@ class Policy:
         for model_id in route.fallbacks:
             info = self.catalog.get(model_id)
             thinking = map_thinking(route.thinking, info)
-            routes.append(
-                Route(route.tier, info.id, thinking, self._max_output(info, thinking, answer), ())
-            )
+            routes.append(Route(route.tier, info.id, thinking, self._max_output(info, thinking, answer), ()))
         return routes
 
     def models(self) -> list[str]:
@@ -313,8 +307,7 @@ def load_policy(name_or_path: str, catalog: Catalog) -> Policy:
     path = Path(name_or_path)
     if not path.is_file():
         raise PolicyError(
-            f"unknown policy {name_or_path!r}: not a preset ({', '.join(sorted(PRESETS))}) "
-            "and not a policy file"
+            f"unknown policy {name_or_path!r}: not a preset ({', '.join(sorted(PRESETS))}) and not a policy file"
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

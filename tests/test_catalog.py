@@ -181,9 +181,7 @@ def test_user_file_replaces_packaged_catalog(tmp_path: Path) -> None:
     catalog = Catalog.load(write(tmp_path, data))
     assert "gemini-3.8-flash" not in catalog.models
     assert catalog.get("gemini-3.7-flash").prices.input == 1.0
-    assert Catalog.load(str(write(tmp_path, data))).get("gemini-2.5-pro").successor == (
-        "gemini-3.7-flash"
-    )
+    assert Catalog.load(str(write(tmp_path, data))).get("gemini-2.5-pro").successor == ("gemini-3.7-flash")
 
 
 def broken(mutate: str) -> dict[str, Any]:
@@ -275,9 +273,7 @@ def test_get_unknown_model_suggests_a_close_match(catalog: Catalog) -> None:
         ("gemini-2.5-flash-lite", date(2040, 1, 1), "gemini-2.5-flash-lite"),
     ],
 )
-def test_resolve_follows_successors_past_shutdown(
-    catalog: Catalog, model_id: str, today: date, served: str
-) -> None:
+def test_resolve_follows_successors_past_shutdown(catalog: Catalog, model_id: str, today: date, served: str) -> None:
     assert catalog.resolve(model_id, today).id == served
 
 
@@ -320,9 +316,7 @@ def test_lifecycle_warnings_window(catalog: Catalog, days_before: int, expected:
 
 
 def test_lifecycle_warnings_flag_unknown_models(catalog: Catalog) -> None:
-    assert catalog.lifecycle_warnings(["gemini-9"], TODAY) == [
-        "gemini-9 is not in the model catalog"
-    ]
+    assert catalog.lifecycle_warnings(["gemini-9"], TODAY) == ["gemini-9 is not in the model catalog"]
 
 
 # --- thinking settings --------------------------------------------------------------------
@@ -358,9 +352,7 @@ def test_header_and_config(thinking: Thinking, header: str, config: dict[str, An
         ({"thinkingLevel": "THINKING_LEVEL_UNSPECIFIED"}, Thinking()),
     ],
 )  # fmt: skip
-def test_from_config_reads_both_key_styles(
-    config: dict[str, Any] | None, thinking: Thinking
-) -> None:
+def test_from_config_reads_both_key_styles(config: dict[str, Any] | None, thinking: Thinking) -> None:
     assert Thinking.from_config(config) == thinking
 
 
@@ -408,9 +400,7 @@ def test_validate_accepts(catalog: Catalog, model_id: str, thinking: Thinking) -
         ("gemini-3.6-flash", Thinking(level="extreme"), "'extreme' is not supported"),
     ],
 )
-def test_validate_rejects(
-    catalog: Catalog, model_id: str, thinking: Thinking, message: str
-) -> None:
+def test_validate_rejects(catalog: Catalog, model_id: str, thinking: Thinking, message: str) -> None:
     with pytest.raises(InvalidThinking, match=message) as info:
         validate_thinking(catalog.get(model_id), thinking)
     assert isinstance(info.value, InvalidRequest)
@@ -444,9 +434,7 @@ def test_validate_rejects(
         (Thinking(budget=4096, level="high"), "gemini-2.5-flash", Thinking(budget=4096)),
     ],
 )  # fmt: skip
-def test_map_thinking_examples(
-    catalog: Catalog, thinking: Thinking, model_id: str, mapped: Thinking
-) -> None:
+def test_map_thinking_examples(catalog: Catalog, thinking: Thinking, model_id: str, mapped: Thinking) -> None:
     assert map_thinking(thinking, catalog.get(model_id)) == mapped
 
 
@@ -507,9 +495,7 @@ def test_cost_bills_thinking_as_output(catalog: Catalog) -> None:
 
 
 def test_cost_of_one_million_tokens_each(catalog: Catalog) -> None:
-    cost = compute_cost(
-        catalog.get("gemini-3.6-flash"), prompt_tokens=1_000_000, candidates_tokens=1_000_000
-    )
+    cost = compute_cost(catalog.get("gemini-3.6-flash"), prompt_tokens=1_000_000, candidates_tokens=1_000_000)
     assert cost.usd == pytest.approx(9.0, rel=1e-12)
     assert cost.verified is True
 
@@ -524,9 +510,7 @@ def test_cached_tokens_billed_at_cached_price(tmp_path: Path) -> None:
 
 
 def test_unknown_cached_price_falls_back_to_input_unverified(catalog: Catalog) -> None:
-    cost = compute_cost(
-        catalog.get("gemini-2.5-flash"), prompt_tokens=1000, candidates_tokens=0, cached_tokens=600
-    )
+    cost = compute_cost(catalog.get("gemini-2.5-flash"), prompt_tokens=1000, candidates_tokens=0, cached_tokens=600)
     assert cost.usd == pytest.approx(1000 * 0.30 / 1e6, rel=1e-12)
     assert cost.verified is False
 

@@ -101,16 +101,21 @@ def _check(shares: dict[str, float], floors: dict[str, float]) -> None:
         assert shares[kind] >= floor, f"{kind}: only {shares[kind]:.1%} of prompts kept their tier (floor {floor:.0%})"
 
 
+def _check_later_sets(shipped: TierClassifier, texts: list[str], where: str) -> None:
+    """The second and the third (blind) preamble sets, against ``FRESH_FLOORS[where]``."""
+    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
+        shares = format_robustness(shipped, texts, ("chat",), preambles)
+        print(f"{name} held-out preamble set, {where}:", shares)
+        _check(shares, {"chat": FRESH_FLOORS[where]})
+
+
 def test_test_split_is_robust_to_format(shipped: TierClassifier) -> None:
     texts = _sample(load_rows(data_dir() / "corpus" / "test.jsonl.gz"), SAMPLE)
     floors = {"lower": 0.90, "no_question_mark": 0.90, "chat": 0.90}
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on the test split:", shares)
     _check(shares, floors)
-    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
-        fresh = format_robustness(shipped, texts, ("chat",), preambles)
-        print(f"{name} held-out preamble set, test split:", fresh)
-        _check(fresh, {"chat": FRESH_FLOORS["test"]})
+    _check_later_sets(shipped, texts, "test")
 
 
 def test_mmlu_is_robust_to_format(shipped: TierClassifier) -> None:
@@ -123,7 +128,4 @@ def test_mmlu_is_robust_to_format(shipped: TierClassifier) -> None:
     shares = format_robustness(shipped, texts, tuple(floors), HELD_OUT_PREAMBLES)
     print("format robustness on MMLU (never trained on):", shares)
     _check(shares, floors)
-    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
-        fresh = format_robustness(shipped, texts, ("chat",), preambles)
-        print(f"{name} held-out preamble set, MMLU:", fresh)
-        _check(fresh, {"chat": FRESH_FLOORS["mmlu"]})
+    _check_later_sets(shipped, texts, "mmlu")

@@ -94,13 +94,9 @@ def test_flash_budget_on_the_2_5_generation(tier: str, budget: int, max_output: 
     assert route.thinking.to_config() == {"thinkingBudget": budget}
 
 
-@pytest.mark.parametrize(
-    ("tier", "level"), [("light", "minimal"), ("intermediate", "medium"), ("advanced", "high")]
-)
+@pytest.mark.parametrize(("tier", "level"), [("light", "minimal"), ("intermediate", "medium"), ("advanced", "high")])
 @pytest.mark.parametrize("today", [AFTER_2_5, date(2027, 6, 1)])
-def test_flash_budget_after_shutdown_uses_successor_levels(
-    tier: str, level: str, today: date
-) -> None:
+def test_flash_budget_after_shutdown_uses_successor_levels(tier: str, level: str, today: date) -> None:
     route = preset("flash-budget").route(tier, today=today)
     assert route.model == "gemini-3.5-flash-lite"  # Google's named replacement for 2.5-flash
     assert route.thinking == Thinking(level=level)
@@ -207,9 +203,7 @@ def test_every_preset_is_valid_every_day_of_the_transition() -> None:
     score=st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, 1.0]),
     today=st.dates(min_value=date(2024, 1, 1), max_value=date(2040, 12, 31)),
 )
-def test_property_routes_always_valid(
-    name: str, tier: str, score: float | None, today: date
-) -> None:
+def test_property_routes_always_valid(name: str, tier: str, score: float | None, today: date) -> None:
     policy = preset(name)
     route = policy.route(tier, score, today=today)
     assert_route_valid(policy, route, today)
@@ -237,9 +231,7 @@ def test_policy_file_round_trip(tmp_path: Path, catalog: Catalog) -> None:
     data = {"name": "mine", **copy.deepcopy(PRESETS["gemini-3"])}
     policy = load_policy(str(custom_policy(tmp_path, data)), catalog)
     assert policy.name == "mine"
-    assert policy.route("advanced", today=TODAY) == preset("gemini-3").route(
-        "advanced", today=TODAY
-    )
+    assert policy.route("advanced", today=TODAY) == preset("gemini-3").route("advanced", today=TODAY)
 
 
 def bad_policy(mutate: str) -> Any:

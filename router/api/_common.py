@@ -162,18 +162,19 @@ def parse_float_header(headers: Mapping[str, str], name: str) -> float | None:
         raise InvalidRequest(f"header {name}: expected a number, got {raw!r}") from None
 
 
-def scope_key(scope: Mapping[str, Any]) -> str | None:
-    """The API key a request carries: ``x-goog-api-key``, then the ``key`` query parameter, then a
-    bearer token (what the google-genai and OpenAI SDKs send); ``None`` without one."""
+def scope_key(scope: Mapping[str, Any], *, query: bool = True) -> str | None:
+    """The API key a request carries: ``x-goog-api-key``, then the ``key`` query parameter (unless
+    ``query`` is false), then a bearer token (what the google-genai and OpenAI SDKs send); ``None``
+    without one."""
     bearer = None
     for name, value in scope["headers"]:
         if name == b"x-goog-api-key" and value:
             return value.decode("latin-1")
         if name == b"authorization" and value[:7].lower() == b"bearer ":
             bearer = value[7:].strip().decode("latin-1") or None
-    query = scope.get("query_string") or b""
-    if b"key=" in query:
-        for name, value in parse_qsl(query.decode("latin-1")):
+    raw_query = (scope.get("query_string") or b"") if query else b""
+    if b"key=" in raw_query:
+        for name, value in parse_qsl(raw_query.decode("latin-1")):
             if name == "key" and value:
                 return value
     return bearer

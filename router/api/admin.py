@@ -12,17 +12,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from router.errors import InvalidRequest, ModelNotLoaded, error_responses
-from router.store import key_id, usage_by_key
+from router.store import key_id, parse_time, usage_by_key
 
 from ._common import json_response
-from .deps import Admin
-from .feedback import StoreDep
+from .deps import Admin, StoreDep
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -60,10 +59,9 @@ def _since(raw: str | None) -> datetime | None:
     if raw is None or not raw.strip():
         return None
     try:
-        when = datetime.fromisoformat(raw.strip())
+        return parse_time(raw)
     except ValueError:
         raise InvalidRequest(f"since: expected an ISO date or date and time, got {raw!r}.") from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 @router.get(

@@ -14,13 +14,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from router.catalog import Catalog
-from router.errors import ModelNotLoaded, PermissionDenied, Unauthenticated, UpstreamNotConfigured
+from router.errors import ModelNotLoaded, PermissionDenied, StoreNotConfigured, Unauthenticated, UpstreamNotConfigured
 from router.metrics import Metrics
 from router.routing import RoutingEngine
 from router.settings import Settings
+from router.store import Store
 from router.upstream import Upstream
 
-from ._common import client_key, request_id
+from ._common import client_key, request_id, scope_key
 
 NOT_CONFIGURED = (
     "No upstream is configured, so this router can only answer POST /v1/route. Set GEMINI_API_KEY "
@@ -64,6 +65,15 @@ async def get_upstream(request: Request) -> Upstream:
     return upstream
 
 
+async def get_store(request: Request) -> Store:
+    """The request log and feedback store; 503 while it is not open."""
+    store: Store | None = getattr(request.app.state, "store", None)
+    if store is None:
+        reason = getattr(request.app.state, "store_error", None) or "it is not configured"
+        raise StoreNotConfigured(f"The feedback store is not available on this router: {reason}")
+    return store
+
+
 async def authorize(request: Request) -> None:
     """Check the client's key when ``api_keys`` is set: ``x-goog-api-key``, ``?key=`` or a
     bearer token (what the google-genai and OpenAI SDKs send)."""
@@ -95,11 +105,7 @@ async def authorize_admin(request: Request) -> None:
         raise PermissionDenied(
             "The admin endpoints are disabled: set BUDGET_ROUTER_ADMIN_API_KEYS to open them to those keys."
         )
-    headers = request.headers
-    given = headers.get("x-goog-api-key")
-    if not given:
-        auth = headers.get("authorization", "")
-        given = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+    given = scope_key(request.scope, query=False)
     if not given:
         raise Unauthenticated("Missing admin key: send it as the x-goog-api-key header or a bearer token.")
     if not _matches(given, keys):
@@ -144,5 +150,6 @@ Engine = Annotated[RoutingEngine, Depends(get_engine)]
 UpstreamDep = Annotated[Upstream, Depends(get_upstream)]
 Authorized = Annotated[None, Depends(authorize)]
 Admin = Annotated[None, Depends(authorize_admin)]
+StoreDep = Annotated[Store, Depends(get_store)]
 RoutingDeps = Annotated[Routing, Depends(get_routing)]
 ProxyDeps = Annotated[Proxy, Depends(get_proxy)]

@@ -18,24 +18,19 @@ it, never in clear.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from router.errors import InvalidRequest, RouterError, error_responses
-from router.store import InvalidFeedback, Store, key_id
+from router.errors import InvalidRequest, error_responses
+from router.store import InvalidFeedback, key_id
 
 from ._common import client_key
-from .deps import Authorized
+from .deps import Authorized, StoreDep
 
 router = APIRouter(tags=["feedback"])
-
-
-class StoreNotConfigured(RouterError):
-    http_status = 503
-    status = "UNAVAILABLE"
 
 
 class FeedbackIn(BaseModel):
@@ -56,17 +51,6 @@ class FeedbackOut(BaseModel):
     label: str | None
     created_at: str
     supersedes: int = Field(description="earlier feedback rows on the same request (the newest one counts)")
-
-
-async def get_store(request: Request) -> Store:
-    store: Store | None = getattr(request.app.state, "store", None)
-    if store is None:
-        reason = getattr(request.app.state, "store_error", None) or "it is not configured"
-        raise StoreNotConfigured(f"The feedback store is not available on this router: {reason}")
-    return store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 async def _read_body(request: Request) -> Any:

@@ -11,7 +11,6 @@ headers added. A multi-turn conversation keeps the model its opening turn chose
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
@@ -26,7 +25,16 @@ from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
-from ._common import expect_object, finish_stream, kind_of, parse_float_header, read_json, record, sse_error
+from ._common import (
+    expect_object,
+    finish_stream,
+    json_response,
+    kind_of,
+    parse_float_header,
+    read_json,
+    record,
+    sse_error,
+)
 from .deps import Authorized, CatalogDep, ProxyDeps
 
 router = APIRouter(tags=["gemini"])
@@ -451,10 +459,6 @@ def auto_json(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def _json(payload: Any) -> Response:
-    return Response(json.dumps(payload, separators=(",", ":")).encode(), media_type="application/json")
-
-
 @router.get(
     "/{version}/models",
     summary="List models (auto and the catalog's)",
@@ -481,7 +485,7 @@ def _json(payload: Any) -> Response:
 async def list_models(version: Annotated[str, _VERSION], catalog: CatalogDep, _: Authorized) -> Response:
     _version(version)
     models = [auto_json(catalog), *(model_json(m) for m in catalog.models.values())]
-    return _json({"models": models, "object": "list", "data": models})
+    return json_response({"models": models, "object": "list", "data": models})
 
 
 @router.get(
@@ -497,5 +501,5 @@ async def get_model(
 ) -> Response:
     _version(version)
     if model == AUTO:
-        return _json(auto_json(catalog))
-    return _json(model_json(catalog.get(model)))
+        return json_response(auto_json(catalog))
+    return json_response(model_json(catalog.get(model)))

@@ -23,7 +23,7 @@ from router.prompt import estimate_prompt_tokens, prompt_text
 from router.routing import Decision, Overrides, RoutingEngine
 from router.upstream import Stream, Upstream, cost_of, usage_of
 
-from ._common import finish_stream, inline_schema, parse_float_header, read_json, record, sse_error
+from ._common import finish_stream, inline_schema, json_response, parse_float_header, read_json, record, sse_error
 from ._openai_translate import ChatRequest, chunk_json, completion_json, parse_request, to_gemini, usage_json
 from .deps import ProxyDeps
 from .gemini import OVERRIDE_HEADERS
@@ -107,11 +107,7 @@ async def chat_completions(request: Request, deps: ProxyDeps) -> Response:
     cost = cost_of(upstream.catalog, served.route.model, usage) if usage else None
     record(request, "chat.completions", decision, route=served.route, usage=usage, cost=cost, attempts=served.attempts)
     payload = completion_json(served.data, rid=rid, model=served.route.model, created=created, usage=usage)
-    return Response(
-        json.dumps(payload, separators=(",", ":")).encode(),
-        media_type="application/json",
-        headers=decision.headers(served.route, cost.usd if cost else None),
-    )
+    return json_response(payload, headers=decision.headers(served.route, cost.usd if cost else None))
 
 
 def _event(payload: Any) -> bytes:

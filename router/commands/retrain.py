@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from router.commands._output import emit_json
 
 
 def _since(value: str) -> datetime:
+    from router.store import parse_time
+
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_time(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO date or time (2026-11-01, 2026-11-01T12:00Z), got {value!r}"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

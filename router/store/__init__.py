@@ -22,6 +22,7 @@ from router.store._models import Base, FeedbackRow, RequestRow, SchemaVersion
 from router.store._read import KeyUsage, LearningRow, iter_learning_rows, iter_requests, usage_by_key
 from router.store._records import PROMPT_STORAGE_VALUES, PromptStorage, RequestRecord, key_id, prompt_hash
 from router.store._store import Store
+from router.store._types import parse_time
 from router.store._writer import RequestLogWriter
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "make_engine",
     "migrate",
     "normalise_url",
+    "parse_time",
     "prompt_hash",
     "record_feedback",
     "usage_by_key",

@@ -37,3 +37,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 date or date and time (``2026-11-01``, ``2026-11-01T12:00Z``); one without a
+    zone is UTC. Raises ``ValueError`` for anything else."""
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
