@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterable
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,6 +54,12 @@ _PERSONA = re.compile(
     r"|language model|helpful|expert|tutor|teacher|agent)\b)",
     re.IGNORECASE,
 )
+
+
+class FramingJudge(Protocol):
+    """What :func:`strip_framing` asks of a learned detector (:class:`classifier._framing.FramingDetector`)."""
+
+    def is_framing(self, sentence: str) -> bool: ...
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -163,9 +170,10 @@ _FRAME_SCAN_CHARS = 600
 _FRAME_MAX_WORDS = 30
 
 
-def _is_framing(sentence: str) -> bool:
+def _is_framing(sentence: str, detector: FramingJudge | None = None) -> bool:
     """A sentence that frames the request without saying anything about it: an assistant persona,
-    a separator line (``---``), or words of :data:`_FRAMING_WORDS` only, one of them a marker."""
+    a separator line (``---``), words of :data:`_FRAMING_WORDS` only, one of them a marker, or
+    (when given) what ``detector`` takes for framing."""
     words = _WORD.findall(sentence.casefold())
     if not words:
         return _SEPARATOR.fullmatch(sentence) is not None
@@ -175,19 +183,23 @@ def _is_framing(sentence: str) -> bool:
         return False
     if _PERSONA.match(sentence) is not None:
         return True
-    return all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words)
+    if all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words):
+        return True
+    return detector is not None and detector.is_framing(sentence)
 
 
 def _sentences(text: str) -> list[str]:
     return [m for m in _SENTENCE.findall(text) if m]
 
 
-def _drop_leading_framing(text: str) -> str:
-    """``text`` without the framing sentences that open it (kept whole when nothing else is left)."""
+def _drop_leading_framing(text: str, detector: FramingJudge | None = None) -> str:
+    """``text`` without the framing sentences that open it (kept whole when nothing else is left).
+    The detector does not judge the prompt's last sentence: it is kept as the request."""
     head = text[:_FRAME_SCAN_CHARS]
+    end = len(text.rstrip())
     cut = 0
     for sentence in _sentences(head):
-        if not _is_framing(sentence):
+        if not _is_framing(sentence, detector if cut + len(sentence) < end else None):
             break
         cut += len(sentence)
     else:
@@ -195,33 +207,36 @@ def _drop_leading_framing(text: str) -> str:
     return text[cut:]
 
 
-def _drop_trailing_framing(text: str) -> str:
-    """``text`` without the framing sentences that close it."""
+def _drop_trailing_framing(text: str, detector: FramingJudge | None = None) -> str:
+    """``text`` without the framing sentences that close it. The detector does not judge the
+    prompt's first sentence."""
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
+    begin = len(text) - len(text.lstrip())
     tail = text[start:]
     parts = _sentences(tail)
     if start:
         parts = parts[1:]  # the first piece may be a cut sentence
     keep = len(text)
     for sentence in reversed(parts):
-        if not _is_framing(sentence):
+        if not _is_framing(sentence, detector if keep - len(sentence) > begin else None):
             return text[:keep]
         keep -= len(sentence)
     return text
 
 
-def strip_framing(text: str, leading: bool = True, trailing: bool = True) -> str:
+def strip_framing(text: str, leading: bool = True, trailing: bool = True, detector: FramingJudge | None = None) -> str:
     """``text`` without chat scaffolding (template tokens, role tags and labels) and without the
     instruction-free framing sentences around the request: a persona, a greeting, "Please respond
     to the request below.", "Thanks in advance!". Line breaks, question marks and case are kept,
     so structural features can read the result. Nothing is removed when nothing else would remain.
+    ``detector`` (see :mod:`classifier._framing`) recognises framing sentences the word rule misses.
     """
     if ":" in text or "<" in text or "[" in text:
         text = _CHAT_SCAFFOLD.sub(" ", text)
     if leading:
-        text = _drop_leading_framing(text.lstrip())
+        text = _drop_leading_framing(text.lstrip(), detector)
     if trailing:
-        text = _drop_trailing_framing(text.rstrip())
+        text = _drop_trailing_framing(text.rstrip(), detector)
     return text.strip()
 
 
@@ -266,14 +281,14 @@ def _powers() -> tuple[np.ndarray, np.ndarray]:
     return pw, inv
 
 
-def bound_text(text: str, head_chars: int, tail_chars: int) -> str:
+def bound_text(text: str, head_chars: int, tail_chars: int, detector: FramingJudge | None = None) -> str:
     """``text`` without its framing (:func:`strip_framing`), which is looked for only in the first
     ``head_chars`` and the last ``tail_chars`` characters of a long prompt."""
     if len(text) <= head_chars + tail_chars:
-        return strip_framing(text)
+        return strip_framing(text, detector=detector)
     middle_end = len(text) - tail_chars if tail_chars else len(text)
-    head = strip_framing(text[:head_chars], trailing=False)
-    tail = strip_framing(text[middle_end:], leading=False) if tail_chars else ""
+    head = strip_framing(text[:head_chars], trailing=False, detector=detector)
+    tail = strip_framing(text[middle_end:], leading=False, detector=detector) if tail_chars else ""
     return head + text[head_chars:middle_end] + tail
 
 
@@ -418,7 +433,7 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
 
     def extract(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The n-gram bucket ids (with repeats) and the raw structural features of one prompt."""
-        text = bound_text(text, self.head_chars, self.tail_chars)
+        text = bound_text(text, self.head_chars, self.tail_chars, getattr(self, "framing_detector_", None))
         cleaned = clean_text(text, self.head_chars, self.tail_chars, stripped=True)
         cp = _code_points(cleaned[:MAX_HASHED_CHARS])
         buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, self.first_words)

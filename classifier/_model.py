@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier._decision import Thresholds, fit_temperature, tune_thresholds
 from classifier._features import PromptFeaturizer
+from classifier._framing import FramingDetector
 from classifier.errors import InvalidPrompt
 
 TIERS: tuple[str, ...] = ("light", "intermediate", "advanced")
@@ -62,6 +63,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of str, always ``["light", "intermediate", "advanced"]``.
     temperature_ : float, probability temperature (1.0 until :meth:`calibrate`).
     thresholds_ : Thresholds, decision thresholds (plain arg-max until :meth:`calibrate`).
+    framing_detector_ : FramingDetector or None, the learned framing detector given to :meth:`fit`.
     """
 
     def __init__(
@@ -94,7 +96,16 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
     # -- training -----------------------------------------------------------------------------
 
-    def fit(self, X: Iterable[str], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> TierClassifier:
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Sequence[str],
+        sample_weight: Sequence[float] | None = None,
+        framing_detector: FramingDetector | None = None,
+    ) -> TierClassifier:
+        """Fit on prompts ``X`` and tiers ``y``; ``framing_detector`` (fitted, see
+        :func:`classifier._train.fit_framing_detector`) then strips framing the word rule misses,
+        in training and in every later prediction."""
         texts = as_prompts(X)
         labels = np.asarray(y, dtype=object)
         if len(texts) != len(labels):
@@ -103,6 +114,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown tiers {unknown}; expected {list(TIERS)}")
         featurizer = self._make_featurizer()
+        featurizer.framing_detector_ = framing_detector
         matrix = featurizer.fit_transform(texts)
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=1e-3)
@@ -111,6 +123,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         coef = model.coef_[order]
         n_hashed = featurizer.n_hashed
         self.featurizer_ = featurizer
+        self.framing_detector_ = framing_detector
         # one vector per tier: idf-weighted n-gram weights, so a prompt's score is a gather-sum
         self.hashed_weights_ = [(coef[k, :n_hashed] * featurizer.idf_).astype(np.float32) for k in range(len(TIERS))]
         self.idf_squared_ = (featurizer.idf_.astype(np.float64) ** 2).astype(np.float32)

@@ -21,12 +21,14 @@ import numpy as np
 import sklearn
 
 from classifier._decision import Thresholds
+from classifier._framing import FramingDetector
 from classifier._model import TIERS, TierClassifier
 from classifier.errors import ModelLoadError, ModelVersionMismatch
 
 #: Bumped whenever saved weights stop meaning the same thing: 2 reads features from the prompt
-#: without its framing sentences and has no paragraph-count signal.
-FORMAT_VERSION = 2
+#: without its framing sentences and has no paragraph-count signal; 3 adds the learned framing
+#: detector (:mod:`classifier._framing`).
+FORMAT_VERSION = 3
 ARTEFACT_NAME = "tier_classifier.joblib"
 CARD_NAME = "model_card.json"
 _FEATURIZER_ARRAYS = ("idf_", "structural_mean_", "structural_scale_")
@@ -72,6 +74,7 @@ def save_model(clf: TierClassifier, directory: str | Path, *, card: dict[str, An
         "intercept": clf.intercept_,
         "temperature": clf.temperature_,
         "thresholds": clf.thresholds_.to_dict(),
+        "framing_detector": None if clf.framing_detector_ is None else clf.framing_detector_.to_state(),
     }
     artefact = directory / ARTEFACT_NAME
     joblib.dump(state, artefact, compress=("xz", 3))
@@ -142,6 +145,9 @@ def load_model(path: str | Path | None = None) -> TierClassifier:
     for name in _FEATURIZER_ARRAYS:
         setattr(featurizer, name, state["featurizer"][name])
     featurizer.n_features_out_ = featurizer.n_hashed + len(featurizer.structural_mean_)
+    detector = state["framing_detector"]
+    featurizer.framing_detector_ = None if detector is None else FramingDetector.from_state(detector)
+    clf.framing_detector_ = featurizer.framing_detector_
     clf.featurizer_ = featurizer
     clf.hashed_weights_ = list(state["hashed_weights"])
     clf.idf_squared_ = state["idf_squared"]

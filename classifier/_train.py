@@ -20,7 +20,9 @@ import numpy as np
 
 from classifier._corpus import read_jsonl
 from classifier._eval import classification_report, rank_correlation
+from classifier._framing import FramingDetector, sentences
 from classifier._model import TierClassifier
+from classifier._wrappers import all_parts, compose_wrapper, fill_placeholders
 
 PERTURB_SEED = 7
 PERTURB_SHARE = 0.7
@@ -236,8 +238,8 @@ def compose_preamble(rng: random.Random) -> str:
 
 def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: Sequence[str] = CHAT_PREAMBLES) -> str:
     """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` (wrapped in one
-    of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`) or
-    ``no_option_letters``; the prompt's difficulty is unchanged."""
+    of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`), ``framed`` (wrapped in a
+    :func:`~classifier._wrappers.compose_wrapper`) or ``no_option_letters``; the prompt's difficulty is unchanged."""
     if kind == "lower":
         return text.lower()
     if kind == "no_question_mark":
@@ -247,6 +249,8 @@ def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: S
         return template.replace("{text}", text)
     if kind == "composed_chat":
         return compose_preamble(rng or random.Random(0)).replace("{text}", text)
+    if kind == "framed":
+        return compose_wrapper(rng or random.Random(0)).replace("{text}", text)
     if kind == "no_option_letters":
         import re
 
@@ -255,8 +259,8 @@ def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: S
 
 
 PERTURBATIONS = ("lower", "no_question_mark", "chat", "no_option_letters")
-#: What a perturbed training sibling gets, drawn uniformly (chat wrappers three times in five).
-TRAINING_PERTURBATIONS = ("lower", "no_question_mark", "chat", "composed_chat", "composed_chat")
+#: What a perturbed training sibling gets, drawn uniformly (a wrapper five times in seven).
+TRAINING_PERTURBATIONS = ("lower", "no_question_mark", "chat", "composed_chat", "framed", "framed", "framed")
 
 
 def with_perturbations(
@@ -302,6 +306,38 @@ def _tiers(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [r["tier"] for r in rows]
 
 
+def framing_sentences(rng: random.Random, wrappers: int = 6000) -> list[str]:
+    """Framing, sentence by sentence: every fixed training part, and ``wrappers`` composed
+    wrappers, without the request."""
+    fixed = [*CHAT_PREAMBLES, *PREAMBLE_OPENINGS, *PREAMBLE_CLOSINGS, *all_parts()]
+    out = [s for part in fixed for s in sentences(fill_placeholders(part, rng).replace("{text}", "\n"))]
+    for _ in range(wrappers):
+        wrapper = compose_wrapper(rng) if rng.random() < 0.7 else compose_preamble(rng)
+        out += sentences(wrapper.replace("{text}", "\n"))
+    return out
+
+
+def content_sentences(rows: Sequence[dict[str, Any]], rng: random.Random) -> list[str]:
+    """Content, sentence by sentence: the first two, the last and one random sentence of each
+    prompt (their first 1,500 characters), where framing would sit and elsewhere."""
+    out = []
+    for row in rows:
+        found = sentences(row["text"][:1500])
+        if found:
+            out += [*found[:2], found[-1], rng.choice(found)]
+    return out
+
+
+def fit_framing_detector(
+    train: Sequence[dict[str, Any]], validation: Sequence[dict[str, Any]], seed: int = PERTURB_SEED
+) -> FramingDetector:
+    """The learned framing detector: framing parts against training prompts' sentences, its
+    threshold set on the validation prompts' sentences."""
+    rng = random.Random(seed)
+    framing = framing_sentences(rng)
+    return FramingDetector().fit(framing, content_sentences(train, rng), content_sentences(validation, rng))
+
+
 def fit_calibrated(
     train: Sequence[dict[str, Any]],
     validation: Sequence[dict[str, Any]],
@@ -310,7 +346,8 @@ def fit_calibrated(
 ) -> TierClassifier:
     weights = [ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0) for r in train]
     x, y, w = with_perturbations(_texts(train), _tiers(train), weights)
-    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y, sample_weight=w)
+    detector = fit_framing_detector(train, validation)
+    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y, sample_weight=w, framing_detector=detector)
     return clf.calibrate(_texts(validation), _tiers(validation))
 
 

@@ -1,12 +1,14 @@
 """Formatting that carries no difficulty must not change the shipped model's tier.
 
 Chat preambles here are deliberately different from the ones training augments with
-(``classifier._train.CHAT_PREAMBLES`` and the parts :func:`classifier._train.compose_preamble`
-combines), so the test measures generalisation, not memory. The first held-out set was known when
-the preamble cleaning was designed. The second was written afterwards; later, framing words its
-sentences use that the cleaning missed were added to the cleaning's general vocabulary (no
-template was special-cased), so it is no longer untouched. The third was written by a reviewer and
-kept from whoever changed the classifier until it was measured: it is the honest figure.
+(``classifier._train.CHAT_PREAMBLES``, the parts :func:`classifier._train.compose_preamble`
+combines and ``classifier/_data/framing_parts.json``), so the test measures generalisation, not
+memory. The first held-out set was known when the preamble cleaning was designed. The second was
+written afterwards; later, framing words its sentences use that the cleaning missed were added to
+the cleaning's general vocabulary (no template was special-cased), so it is no longer untouched.
+The third was written by a reviewer and kept from whoever changed the classifier until it was
+measured; the framing parts and the learned framing detector came after it was seen. The fourth
+was written blind after that and is the honest figure.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import random
 
 import pytest
 
-from classifier import TierClassifier, _train
+from classifier import TierClassifier, _train, _wrappers
 from classifier._train import CHAT_PREAMBLES, format_robustness, load_rows
 from router.paths import data_dir
 
@@ -61,9 +63,34 @@ BLIND_PREAMBLES = (
     "私の質問です：{text}\nよろしくお願いします。",
     'Please answer as an expert would.\n\n"""\n{text}\n"""',
 )
-#: Floors for the second and third sets, a few points under what the shipped model measured (README "Format
-#: robustness"): its preambles carry words the cleaning cannot know to be framing.
-FRESH_FLOORS = {"test": 0.90, "mmlu": 0.85}
+#: A fourth set, blind: written by a helper session that read nothing of the project, to a brief
+#: naming kinds of framing (system prompts with a product name, ticket and mail headers, chat
+#: exports, chat-template tokens, JSON or YAML envelopes, casual openings and closings), in several
+#: languages. Two of its fourteen were dropped because training uses a part of them. It was
+#: measured on five candidate models and on model 20261122-092811 (README "Format robustness"),
+#: and only then read.
+BLIND_4_PREAMBLES = (
+    "Système : Tu es un assistant pédagogique pour la plateforme RévisPlus.\nUtilisateur : Bonjour, pourriez-vous m'aider avec ceci ?\n\n{text}\n\nMerci beaucoup et bonne journée !",
+    "Hallo zusammen,\n\nich sitze gerade an folgender Aufgabe und komme nicht weiter:\n\n{text}\n\nVielen Dank im Voraus!\nViele Grüße\nJonas",
+    "Eres Lumi, el asistente virtual de Banco Horizonte. Responde siempre con un tono cordial y profesional.\n\nConsulta del cliente:\n{text}",
+    "Dzień dobry,\nmam pytanie z zajęć, z którym nie mogę sobie poradzić:\n\n{text}\n\nZ góry dziękuję,\nKasia",
+    "You are Atlas, the in-app assistant for NorthPeak Analytics.\nRules:\n- Be courteous and professional.\n- Do not reveal internal configuration.\n- If a question is outside your scope, say so politely.\n\nUser: {text}",
+    "Ticket #CS-48213 | Priority: Normal | Opened: 2024-03-14 09:42 UTC\nCustomer: Priya Raman (acct 7730-1182)\nChannel: Web form\nSubject: Question\n---\n{text}\n---\nAssigned to: Tier 1 Queue | SLA: 24h",
+    "---------- Forwarded message ---------\nFrom: Daniel Okafor <d.okafor@brightlane.io>\nDate: Tue, 9 Apr 2024 at 16:05\nSubject: quick question\nTo: Help Desk <help@brightlane.io>\n\nHi team,\n\n{text}\n\nThanks,\nDaniel",
+    'New submission from "Ask an Expert" form\nName: Tom Becker\nEmail: tbecker@example.com\nTopic: General\nSubmitted: 2024-05-02 14:27\nMessage:\n{text}\nPreferred contact: Email',
+    "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n{text}<|im_end|>\n<|im_start|>assistant\n",
+    "hey sorry to bother you again 😅 I'm a second-year student and our TA posted this, could you take a look?\n\n{text}\n\nthanks so much!! — Alex",
+    "request:\n  id: req_0193f2\n  locale: en-US\n  source: mobile_app\n  user_message: |\n    {text}\n  style: Reply in one paragraph, keep it friendly.",
+)
+#: Floors for the later sets, a few points under what the shipped model measured (README "Format
+#: robustness"): their preambles carry words the cleaning cannot know to be framing. The fourth
+#: set's are lower: on it the 90% goal is not met.
+LATER_SETS = (
+    ("second", FRESH_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
+    ("third", BLIND_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
+    ("fourth", BLIND_4_PREAMBLES, {"test": 0.85, "mmlu": 0.80}),
+)
 
 
 def _training_parts() -> list[str]:
@@ -74,10 +101,11 @@ def _training_parts() -> list[str]:
         parts += [*who, *did, *when]
     for lead, what in _train.PURPOSES.values():
         parts += [*lead, *what]
+    parts += _wrappers.all_parts()
     return [p for p in parts if len(p.replace("{text}", "").strip()) >= 12]
 
 
-@pytest.mark.parametrize("held_out", [HELD_OUT_PREAMBLES, FRESH_PREAMBLES, BLIND_PREAMBLES])
+@pytest.mark.parametrize("held_out", [HELD_OUT_PREAMBLES, FRESH_PREAMBLES, BLIND_PREAMBLES, BLIND_4_PREAMBLES])
 def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
     assert not set(held_out) & set(CHAT_PREAMBLES)
     for part in _training_parts():
@@ -102,11 +130,11 @@ def _check(shares: dict[str, float], floors: dict[str, float]) -> None:
 
 
 def _check_later_sets(shipped: TierClassifier, texts: list[str], where: str) -> None:
-    """The second and the third (blind) preamble sets, against ``FRESH_FLOORS[where]``."""
-    for name, preambles in (("second", FRESH_PREAMBLES), ("third (blind)", BLIND_PREAMBLES)):
+    """The later preamble sets (:data:`LATER_SETS`), against their floors for ``where``."""
+    for name, preambles, floors in LATER_SETS:
         shares = format_robustness(shipped, texts, ("chat",), preambles)
         print(f"{name} held-out preamble set, {where}:", shares)
-        _check(shares, {"chat": FRESH_FLOORS[where]})
+        _check(shares, {"chat": floors[where]})
 
 
 def test_test_split_is_robust_to_format(shipped: TierClassifier) -> None:

@@ -1,0 +1,130 @@
+"""Framing: the composed training wrappers and the learned framing detector."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pytest
+
+from classifier import TierClassifier, _wrappers
+from classifier._features import strip_framing
+from classifier._framing import MAX_CHARS, FramingDetector
+from classifier._train import content_sentences, load_rows
+from router.paths import data_dir
+
+FRAMING = [
+    "Hello there, hope you are doing well.",
+    "You are the support assistant of Acme Bank.",
+    "Thanks a lot in advance for your help!",
+    "Kind regards from the whole team.",
+    "Ticket opened by the customer on the web form.",
+    "Bonjour, merci de répondre à la question suivante.",
+] * 4
+CONTENT = [
+    "Translate the following sentence into German.",
+    "Prove that the square root of two is irrational.",
+    "Write a function that reverses a linked list in place.",
+    "What is the capital city of Australia?",
+    "Summarise the paragraph below in two sentences.",
+    "Classify this customer message as billing or technical.",
+] * 4
+
+
+@pytest.fixture(scope="module")
+def toy_detector() -> FramingDetector:
+    return FramingDetector(bits=12, content_false_positives=0.0).fit(FRAMING, CONTENT, CONTENT)
+
+
+class AlwaysFraming:
+    def is_framing(self, sentence: str) -> bool:
+        return True
+
+
+def test_toy_detector_separates_its_training_sentences(toy_detector: FramingDetector) -> None:
+    assert all(toy_detector.is_framing(s) for s in set(FRAMING))
+    assert not any(toy_detector.is_framing(s) for s in set(CONTENT))
+
+
+def test_detector_judges_neither_short_nor_long_sentences() -> None:
+    detector = FramingDetector(bits=12)
+    detector.weights_, detector.intercept_, detector.threshold_ = np.ones(1 << 12, dtype=np.float32), 5.0, 0.0
+    assert detector.is_framing("Thanks so much everyone!")
+    for short in ("Pluto.", "None.", "A: 42", "Maria", "Both answers"):  # answer options and names
+        assert not detector.is_framing(short)
+    assert not detector.is_framing("thanks " * (MAX_CHARS // 7 + 1))
+
+
+def test_detector_never_takes_the_request_itself() -> None:
+    """Even a detector that calls everything framing leaves the prompt's last sentence (read from
+    the start) and its first (read from the end): the request is never stripped away."""
+    prompt = "First part of the prompt here. Second part of the prompt here. The actual request here?"
+    assert strip_framing(prompt, detector=AlwaysFraming()) == "The actual request here?"
+    assert strip_framing("One single sentence request", detector=AlwaysFraming()) == "One single sentence request"
+
+
+def test_detector_state_round_trip(toy_detector: FramingDetector) -> None:
+    copy = FramingDetector.from_state(toy_detector.to_state())
+    for sentence in FRAMING + CONTENT:
+        assert copy.score(sentence) == pytest.approx(toy_detector.score(sentence))
+        assert copy.is_framing(sentence) == toy_detector.is_framing(sentence)
+
+
+def test_classifier_with_a_detector_saves_and_loads_it(tmp_path, toy_detector: FramingDetector) -> None:
+    texts = ["Translate 'yes' into Spanish", "Plan a week of meals on a budget", "Prove Fermat's little theorem"] * 4
+    tiers = ["light", "intermediate", "advanced"] * 4
+    clf = TierClassifier(bits=12).fit(texts, tiers, framing_detector=toy_detector)
+    clf.save(tmp_path)
+    loaded = TierClassifier.load(tmp_path)
+    assert loaded.framing_detector_ is not None
+    question = "Prove that the square root of two is irrational."
+    wrapped = f"Hello there, hope you are doing well.\n\n{question}\n\nKind regards from the whole team."
+    np.testing.assert_allclose(loaded.predict_proba([wrapped]), clf.predict_proba([wrapped]))
+    np.testing.assert_array_equal(loaded.featurizer_.extract(wrapped)[0], loaded.featurizer_.extract(question)[0])
+
+
+def test_shipped_detector_strips_framing_the_word_rule_misses() -> None:
+    detector = TierClassifier.load().framing_detector_
+    assert detector is not None
+    question = "Which planet has the shortest year?\nA. Mercury\nB. Venus\nC. Earth"
+    letter = f"Könnten Sie mir bitte bei folgender Frage helfen?\n\n{question}\n\nVielen Dank und freundliche Grüße"
+    assert strip_framing(letter) != question  # the word rule alone keeps it
+    assert strip_framing(letter, detector=detector) == question
+
+
+def test_shipped_detector_rarely_strips_real_prompts() -> None:
+    """On test-split prompts (never trained on), the detector must almost never take a sentence
+    of the prompt for framing: that would drop part of the request."""
+    detector = TierClassifier.load().framing_detector_
+    rows = random.Random(5).sample(load_rows(data_dir() / "corpus" / "test.jsonl.gz"), 2000)
+    changed = sum(strip_framing(r["text"], detector=detector) != strip_framing(r["text"]) for r in rows)
+    print(f"detector changed {changed} of {len(rows)} test prompts")
+    assert changed / len(rows) <= 0.005
+
+
+def test_content_sentences_are_taken_where_framing_would_sit() -> None:
+    rows = [{"text": "Hi. First sentence here. Middle one here. Last one here?"}]
+    got = content_sentences(rows, random.Random(0))
+    assert got[:3] == ["Hi.", " First sentence here.", " Last one here?"] and len(got) == 4
+
+
+def test_composed_wrappers_hold_the_request_once_and_no_placeholder() -> None:
+    rng = random.Random(1)
+    seen = set()
+    for _ in range(3000):
+        wrapper = _wrappers.compose_wrapper(rng)
+        assert wrapper.count("{text}") == 1
+        assert not re.search(r"\{(product|company|name|email|id|date|time)\}", wrapper)
+        seen.add(wrapper)
+    assert len(seen) > 2400  # varied: composed wrappers almost never repeat
+
+
+def test_framing_parts_cover_fourteen_languages() -> None:
+    parts = _wrappers.framing_parts()
+    for category in _wrappers.LANGUAGE_PARTS:
+        assert len(parts[category]) >= 14, category
+        assert all(len(strings) >= 8 for strings in parts[category].values()), category
+        assert not any("{text}" in s for strings in parts[category].values() for s in strings)
+    assert all(e.count("{text}") == 1 for e in parts["envelopes"])
+    assert not any("{text}" in h for h in parts["headers"])
