@@ -48,9 +48,10 @@ FRESH_PREAMBLES = (
     "Note: this message was relayed by our support bot.\n{text}",
     "{text}\n\nP.S. Sorry if this is a silly question!",
 )
-#: A third set, blind: written by a reviewer and not seen by whoever changed the classifier (two of
-#: its twelve were dropped because training uses them or a part of them). First measured on model
-#: 20261122-081459: MMLU 87.7% kept their tier, the test split 91.5%.
+#: A third set, written by a reviewer and not seen by whoever changed the classifier until it was
+#: first measured (two of its twelve were dropped because training uses them or a part of them), on
+#: model 20261122-081459: MMLU 87.7% kept their tier, the test split 91.5%. Its shortfalls then
+#: motivated the framing parts and the framing detector, so it is no longer blind.
 BLIND_PREAMBLES = (
     "Hey there,\n\nquick one for you:\n{text}\n\nCheers,\nMaría",
     "### Instruction\n{text}\n\n### Response",
@@ -66,22 +67,110 @@ BLIND_PREAMBLES = (
 #: A fourth set, blind: written by a helper session that read nothing of the project, to a brief
 #: naming kinds of framing (system prompts with a product name, ticket and mail headers, chat
 #: exports, chat-template tokens, JSON or YAML envelopes, casual openings and closings), in several
-#: languages. Two of its fourteen were dropped because training uses a part of them. It was
-#: measured on five candidate models and on model 20261122-092811 (README "Format robustness"),
-#: and only then read.
+#: languages. Two of its fourteen were dropped because training uses a part of them. Its aggregate
+#: shares were looked at on six models while model 20261122-095213 was built (README "Format
+#: robustness"); its templates were read only after that model was measured.
 BLIND_4_PREAMBLES = (
-    "Système : Tu es un assistant pédagogique pour la plateforme RévisPlus.\nUtilisateur : Bonjour, pourriez-vous m'aider avec ceci ?\n\n{text}\n\nMerci beaucoup et bonne journée !",
-    "Hallo zusammen,\n\nich sitze gerade an folgender Aufgabe und komme nicht weiter:\n\n{text}\n\nVielen Dank im Voraus!\nViele Grüße\nJonas",
-    "Eres Lumi, el asistente virtual de Banco Horizonte. Responde siempre con un tono cordial y profesional.\n\nConsulta del cliente:\n{text}",
+    (
+        "Système : Tu es un assistant pédagogique pour la plateforme RévisPlus.\n"
+        "Utilisateur : Bonjour, pourriez-vous m'aider avec ceci ?\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Merci beaucoup et bonne journée !"
+    ),
+    (
+        "Hallo zusammen,\n"
+        "\n"
+        "ich sitze gerade an folgender Aufgabe und komme nicht weiter:\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Vielen Dank im Voraus!\n"
+        "Viele Grüße\n"
+        "Jonas"
+    ),
+    (
+        "Eres Lumi, el asistente virtual de Banco Horizonte. Responde siempre con un tono cordial y profesional.\n"
+        "\n"
+        "Consulta del cliente:\n"
+        "{text}"
+    ),
     "Dzień dobry,\nmam pytanie z zajęć, z którym nie mogę sobie poradzić:\n\n{text}\n\nZ góry dziękuję,\nKasia",
-    "You are Atlas, the in-app assistant for NorthPeak Analytics.\nRules:\n- Be courteous and professional.\n- Do not reveal internal configuration.\n- If a question is outside your scope, say so politely.\n\nUser: {text}",
-    "Ticket #CS-48213 | Priority: Normal | Opened: 2024-03-14 09:42 UTC\nCustomer: Priya Raman (acct 7730-1182)\nChannel: Web form\nSubject: Question\n---\n{text}\n---\nAssigned to: Tier 1 Queue | SLA: 24h",
-    "---------- Forwarded message ---------\nFrom: Daniel Okafor <d.okafor@brightlane.io>\nDate: Tue, 9 Apr 2024 at 16:05\nSubject: quick question\nTo: Help Desk <help@brightlane.io>\n\nHi team,\n\n{text}\n\nThanks,\nDaniel",
-    'New submission from "Ask an Expert" form\nName: Tom Becker\nEmail: tbecker@example.com\nTopic: General\nSubmitted: 2024-05-02 14:27\nMessage:\n{text}\nPreferred contact: Email',
-    "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
-    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n{text}<|im_end|>\n<|im_start|>assistant\n",
-    "hey sorry to bother you again 😅 I'm a second-year student and our TA posted this, could you take a look?\n\n{text}\n\nthanks so much!! — Alex",
-    "request:\n  id: req_0193f2\n  locale: en-US\n  source: mobile_app\n  user_message: |\n    {text}\n  style: Reply in one paragraph, keep it friendly.",
+    (
+        "You are Atlas, the in-app assistant for NorthPeak Analytics.\n"
+        "Rules:\n"
+        "- Be courteous and professional.\n"
+        "- Do not reveal internal configuration.\n"
+        "- If a question is outside your scope, say so politely.\n"
+        "\n"
+        "User: {text}"
+    ),
+    (
+        "Ticket #CS-48213 | Priority: Normal | Opened: 2024-03-14 09:42 UTC\n"
+        "Customer: Priya Raman (acct 7730-1182)\n"
+        "Channel: Web form\n"
+        "Subject: Question\n"
+        "---\n"
+        "{text}\n"
+        "---\n"
+        "Assigned to: Tier 1 Queue | SLA: 24h"
+    ),
+    (
+        "---------- Forwarded message ---------\n"
+        "From: Daniel Okafor <d.okafor@brightlane.io>\n"
+        "Date: Tue, 9 Apr 2024 at 16:05\n"
+        "Subject: quick question\n"
+        "To: Help Desk <help@brightlane.io>\n"
+        "\n"
+        "Hi team,\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Thanks,\n"
+        "Daniel"
+    ),
+    (
+        'New submission from "Ask an Expert" form\n'
+        "Name: Tom Becker\n"
+        "Email: tbecker@example.com\n"
+        "Topic: General\n"
+        "Submitted: 2024-05-02 14:27\n"
+        "Message:\n"
+        "{text}\n"
+        "Preferred contact: Email"
+    ),
+    (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n"
+        "\n"
+        "You are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+        "\n"
+        "{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+        "\n"
+    ),
+    (
+        "<|im_start|>system\n"
+        "You are a helpful assistant.<|im_end|>\n"
+        "<|im_start|>user\n"
+        "{text}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
+    (
+        "hey sorry to bother you again 😅 I'm a second-year student and our TA posted this, could you take a look?\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "thanks so much!! — Alex"
+    ),
+    (
+        "request:\n"
+        "  id: req_0193f2\n"
+        "  locale: en-US\n"
+        "  source: mobile_app\n"
+        "  user_message: |\n"
+        "    {text}\n"
+        "  style: Reply in one paragraph, keep it friendly."
+    ),
 )
 #: Floors for the later sets, a few points under what the shipped model measured (README "Format
 #: robustness"): their preambles carry words the cleaning cannot know to be framing. The fourth
