@@ -344,7 +344,10 @@ def fit_calibrated(
     params: dict[str, Any] | None = None,
     verbose: bool = False,
 ) -> TierClassifier:
-    weights = [ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0) for r in train]
+    """The framing detector, then the classifier on ``train`` plus perturbed siblings, then its
+    temperature and thresholds on ``validation``. A row's ``weight`` (feedback rows carry one)
+    overrides :data:`ORIGIN_WEIGHTS`."""
+    weights = [float(r.get("weight") or ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0)) for r in train]
     x, y, w = with_perturbations(_texts(train), _tiers(train), weights)
     detector = fit_framing_detector(train, validation)
     clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y, sample_weight=w, framing_detector=detector)

@@ -29,7 +29,7 @@ from router.paths import data_dir
 from router.store import RequestRecord, Store, prompt_hash
 
 CORPUS = data_dir() / "corpus"
-BASE_ROWS = 4000
+BASE_ROWS = 6000
 
 
 # -- labels ---------------------------------------------------------------------------------------
@@ -97,6 +97,14 @@ def corpus() -> dict[str, list[dict[str, Any]]]:
 @pytest.fixture(scope="module")
 def current_model(corpus: dict[str, list[dict[str, Any]]]) -> TierClassifier:
     return fit_weighted(corpus["base"], corpus["validation"], {})
+
+
+def test_candidate_is_fitted_like_the_shipped_model(current_model: TierClassifier) -> None:
+    """Retraining goes through the same fit as ``budget-router train``: the candidate carries its
+    own framing detector, so it strips framing as the shipped model does."""
+    detector = current_model.framing_detector_
+    assert detector is not None and np.isfinite(detector.threshold_)
+    assert detector.is_framing("Hi team, I hope you are all doing well today!")
 
 
 def test_gate_refuses_a_worse_candidate(corpus: dict[str, list[dict[str, Any]]], current_model: TierClassifier) -> None:
@@ -171,6 +179,7 @@ def test_prompts_scored_low_at_light_move_up(
     report = json.loads(capsys.readouterr().out)
     assert report["feedback"]["feedback_rows"] == 120
     assert report["training_set"]["feedback_label_intermediate"] == 40
+    print("under-routing, candidate / current:", *(m["test"]["under_routing"] for m in report["metrics"].values()))
     assert report["gate"]["passed"], report["gate"]
     assert report["promoted"] and model_changed(models, stamp)
     assert current_version(models) == report["version"]

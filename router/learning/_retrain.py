@@ -56,15 +56,11 @@ def collect_feedback(rows: Iterable[LearningRow], progress: Callable[[int], None
 
 
 def fit_weighted(train: Sequence[dict[str, Any]], validation: Sequence[dict[str, Any]], params: dict[str, Any]) -> Any:
-    """:func:`classifier._train.fit_calibrated` with a per-row ``weight`` (feedback rows carry
-    theirs; corpus rows get :data:`classifier._train.ORIGIN_WEIGHTS`)."""
-    from classifier import TierClassifier
-    from classifier._train import ORIGIN_WEIGHTS, with_perturbations
+    """:func:`classifier._train.fit_calibrated`, the same fit as ``budget-router train`` (framing
+    detector included); feedback rows carry their own ``weight``."""
+    from classifier._train import fit_calibrated
 
-    weights = [float(r.get("weight") or ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0)) for r in train]
-    x, y, w = with_perturbations([r["text"] for r in train], [r["tier"] for r in train], weights)
-    clf = TierClassifier(**params).fit(x, y, sample_weight=w)
-    return clf.calibrate([r["text"] for r in validation], [r["tier"] for r in validation])
+    return fit_calibrated(train, validation, params)
 
 
 def _load_current(models_dir: Path) -> tuple[Any | None, str | None]:
