@@ -170,10 +170,22 @@ _FRAME_SCAN_CHARS = 600
 _FRAME_MAX_WORDS = 30
 
 
-def _is_framing(sentence: str, detector: FramingJudge | None = None) -> bool:
+def count_words(text: str) -> int:
+    """Words of two or more characters that start with a letter, plus one per two characters of
+    the scripts written without spaces (kana, CJK ideographs, hangul)."""
+    words = sum(1 for w in text.split() if len(w) > 1 and w[0].isalpha())
+    if not text.isascii():
+        words += sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7a3") // 2
+    return words
+
+
+#: A cut the learned detector took part in must leave at least this many words of request.
+_MIN_REQUEST_WORDS = 3
+
+
+def _is_framing(sentence: str) -> bool:
     """A sentence that frames the request without saying anything about it: an assistant persona,
-    a separator line (``---``), words of :data:`_FRAMING_WORDS` only, one of them a marker, or
-    (when given) what ``detector`` takes for framing."""
+    a separator line (``---``), or words of :data:`_FRAMING_WORDS` only, one of them a marker."""
     words = _WORD.findall(sentence.casefold())
     if not words:
         return _SEPARATOR.fullmatch(sentence) is not None
@@ -183,9 +195,16 @@ def _is_framing(sentence: str, detector: FramingJudge | None = None) -> bool:
         return False
     if _PERSONA.match(sentence) is not None:
         return True
-    if all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words):
-        return True
-    return detector is not None and detector.is_framing(sentence)
+    return all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words)
+
+
+def _judged_framing(sentence: str, detector: FramingJudge | None) -> tuple[bool, bool]:
+    """(framing, by the detector): the word rule first, then ``detector`` if given."""
+    if _is_framing(sentence):
+        return True, False
+    if detector is not None and detector.is_framing(sentence):
+        return True, True
+    return False, False
 
 
 def _sentences(text: str) -> list[str]:
@@ -194,22 +213,66 @@ def _sentences(text: str) -> list[str]:
 
 def _drop_leading_framing(text: str, detector: FramingJudge | None = None) -> str:
     """``text`` without the framing sentences that open it (kept whole when nothing else is left).
-    The detector does not judge the prompt's last sentence: it is kept as the request."""
+    The detector does not judge the prompt's last sentence, and a cut it took part in must leave
+    :data:`_MIN_REQUEST_WORDS` words."""
     head = text[:_FRAME_SCAN_CHARS]
     end = len(text.rstrip())
     cut = 0
+    learned = False
     for sentence in _sentences(head):
-        if not _is_framing(sentence, detector if cut + len(sentence) < end else None):
+        framing, by_detector = _judged_framing(sentence, detector if cut + len(sentence) < end else None)
+        if not framing:
             break
+        learned |= by_detector
         cut += len(sentence)
     else:
         return text  # framing only, or no end of framing within the scan window
+    if learned and count_words(text[cut:]) < _MIN_REQUEST_WORDS:
+        return text
     return text[cut:]
 
 
+#: A header field opening a prompt: a key of at most three words, a colon, a short value
+#: ("From: Ana <ana@example.com>", "Ticket-ID: 4411", "Submitted: 2024-05-02 14:27").
+_HEADER_FIELD = re.compile(r"[^\W\d_][\w.'/#-]*(?:[ \t][\w.'/#-]+){0,2}[ \t]*:(?:[ \t]+.{0,80})?")
+_RULE_CHARS = frozenset("-=_*~ \t")
+#: A signature: one to three capitalised names, perhaps after a dash ("— Alex", "Maria Lopez").
+_SIGNATURE = re.compile(r"[\s\-–—~]*(?:[^\W\d_][\w'.-]*)(?:[ \t]+[^\W\d_][\w'.-]*){0,2}\s*")
+
+
+def _drop_header_block(text: str) -> str:
+    """``text`` without a block of at least three header fields that opens it (mail, ticket or
+    form headers: ``From:``, ``Date:``, ``Subject:``), with the rule and banner lines among them
+    (``---------- Forwarded message ---------``). Keys start with a capital letter or an uncased
+    script; the block must leave at least three words."""
+    lines = text[: 2 * _FRAME_SCAN_CHARS].split("\n")[:-1]
+    fields = cut = 0
+    for line in lines:
+        bare = line.strip(" \t>")
+        banner = bare[:3] in ("---", "===", "***", "___") and bare[-3:] == bare[:3]
+        if bare and not banner and not set(bare) <= _RULE_CHARS:
+            if bare[0].islower() or _HEADER_FIELD.fullmatch(bare) is None:
+                break
+            fields += 1
+        cut += len(line) + 1
+    if fields < 3 or len(text[cut:].split()) < 3:
+        return text
+    return text[cut:]
+
+
+def _is_signature(piece: str) -> bool:
+    """A name signing a message: one to three capitalised words, perhaps after a dash."""
+    words = piece.split()
+    return (
+        len(piece) <= 40
+        and _SIGNATURE.fullmatch(piece) is not None
+        and all(w[0].isupper() for w in words if w[0].isalpha())
+    )
+
+
 def _drop_trailing_framing(text: str, detector: FramingJudge | None = None) -> str:
-    """``text`` without the framing sentences that close it. The detector does not judge the
-    prompt's first sentence."""
+    """``text`` without the framing sentences that close it, and a name signing them. The detector
+    does not judge the prompt's first sentence."""
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
     begin = len(text) - len(text.lstrip())
     tail = text[start:]
@@ -217,9 +280,20 @@ def _drop_trailing_framing(text: str, detector: FramingJudge | None = None) -> s
     if start:
         parts = parts[1:]  # the first piece may be a cut sentence
     keep = len(text)
-    for sentence in reversed(parts):
-        if not _is_framing(sentence, detector if keep - len(sentence) > begin else None):
+    signed = False  # only a name has been dropped so far: kept unless framing precedes it
+    learned = False
+    for i, sentence in enumerate(reversed(parts)):
+        if i == 0 and len(parts) > 1 and _is_signature(sentence):
+            signed = True
+            keep -= len(sentence)
+            continue
+        framing, by_detector = _judged_framing(sentence, detector if keep - len(sentence) > begin else None)
+        if not framing:
+            if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
+                return text
             return text[:keep]
+        signed = False
+        learned |= by_detector
         keep -= len(sentence)
     return text
 
@@ -231,6 +305,8 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
     so structural features can read the result. Nothing is removed when nothing else would remain.
     ``detector`` (see :mod:`classifier._framing`) recognises framing sentences the word rule misses.
     """
+    if leading and ":" in text[: 2 * _FRAME_SCAN_CHARS]:
+        text = _drop_header_block(text.lstrip())
     if ":" in text or "<" in text or "[" in text:
         text = _CHAT_SCAFFOLD.sub(" ", text)
     if leading:

@@ -24,23 +24,25 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from classifier._features import _CLEAN_TABLE, _code_points, _sentences, hash_ngrams
+from classifier._features import _CHAT_SCAFFOLD, _CLEAN_TABLE, _code_points, _sentences, count_words, hash_ngrams
 
-#: Sentences with fewer words (of two or more characters, starting with a letter) are never judged.
+#: Sentences with fewer words (:func:`~classifier._features.count_words`) are never judged.
 MIN_WORDS = 3
 #: Nor are longer sentences: framing is short, and this bounds the work per prompt.
 MAX_CHARS = 160
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def _count_words(sentence: str) -> int:
-    """Words of two or more characters that start with a letter (a cheap stand-in for
-    ``len(_LETTER_WORD.findall(sentence))``, which costs more than scoring a short sentence)."""
-    return sum(1 for w in sentence.split() if len(w) > 1 and w[0].isalpha())
+def _judged(sentence: str) -> bool:
+    """Whether the detector judges ``sentence`` at all (see :data:`MIN_WORDS`, :data:`MAX_CHARS`)."""
+    return len(sentence) <= MAX_CHARS and count_words(sentence) >= MIN_WORDS
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that hold a word, as the framing rule splits them."""
+    """The sentences of ``text`` that hold a word, as the framing rule splits them, after chat
+    scaffolding is removed as it is before the detector sees a prompt."""
+    if ":" in text or "<" in text or "[" in text:
+        text = _CHAT_SCAFFOLD.sub(" ", text)
     return [s for s in _sentences(text) if _LETTER_WORD.search(s)]
 
 
@@ -73,7 +75,7 @@ class FramingDetector:
         model = LogisticRegression(C=self.C, max_iter=500).fit(x, y, sample_weight=weight)
         self.weights_ = model.coef_[0].astype(np.float32)
         self.intercept_ = float(model.intercept_[0])
-        judged = [s for s in validation if _count_words(s) >= MIN_WORDS]
+        judged = [s for s in validation if _judged(s)]
         scores = np.asarray([self.score(s) for s in judged])
         self.threshold_ = float(np.quantile(scores, 1.0 - self.content_false_positives)) if judged else 0.0
         return self
@@ -85,9 +87,7 @@ class FramingDetector:
         return float(self.weights_[buckets].sum()) / float(np.sqrt(buckets.size)) + self.intercept_
 
     def is_framing(self, sentence: str) -> bool:
-        if len(sentence) > MAX_CHARS or _count_words(sentence) < MIN_WORDS:
-            return False
-        return self.score(sentence) > self.threshold_
+        return _judged(sentence) and self.score(sentence) > self.threshold_
 
     # -- persistence: plain arrays and numbers (see classifier._persist) ------------------------
 
@@ -105,6 +105,10 @@ class FramingDetector:
     def from_state(cls, state: dict[str, Any]) -> FramingDetector:
         detector = cls(int(state["bits"]), float(state["C"]), float(state["content_false_positives"]))
         detector.weights_ = np.asarray(state["weights"], dtype=np.float32)
+        if detector.weights_.shape != (1 << detector.bits,):
+            raise ValueError(
+                f"framing detector weights have shape {detector.weights_.shape}, expected {1 << detector.bits}"
+            )
         detector.intercept_ = float(state["intercept"])
         detector.threshold_ = float(state["threshold"])
         return detector

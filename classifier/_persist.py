@@ -145,7 +145,7 @@ def load_model(path: str | Path | None = None) -> TierClassifier:
     for name in _FEATURIZER_ARRAYS:
         setattr(featurizer, name, state["featurizer"][name])
     featurizer.n_features_out_ = featurizer.n_hashed + len(featurizer.structural_mean_)
-    detector = state["framing_detector"]
+    detector = state.get("framing_detector")
     featurizer.framing_detector_ = None if detector is None else FramingDetector.from_state(detector)
     clf.framing_detector_ = featurizer.framing_detector_
     clf.featurizer_ = featurizer

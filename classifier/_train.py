@@ -306,11 +306,23 @@ def _tiers(rows: Sequence[dict[str, Any]]) -> list[str]:
     return [r["tier"] for r in rows]
 
 
+def training_framing_parts() -> list[str]:
+    """Every fixed string training wraps prompts with, or composes wrappers from."""
+    parts: list[str] = [*CHAT_PREAMBLES, *PREAMBLE_OPENINGS, *PREAMBLE_CLOSINGS, *PREAMBLE_LABELS, *HEADERS, *SIGN_OFFS]
+    for who, did, when in ASKERS.values():
+        parts += [*who, *did, *when]
+    for lead, what in PURPOSES.values():
+        parts += [*lead, *what]
+    return parts + all_parts()
+
+
 def framing_sentences(rng: random.Random, wrappers: int = 6000) -> list[str]:
     """Framing, sentence by sentence: every fixed training part, and ``wrappers`` composed
     wrappers, without the request."""
-    fixed = [*CHAT_PREAMBLES, *PREAMBLE_OPENINGS, *PREAMBLE_CLOSINGS, *all_parts()]
-    out = [s for part in fixed for s in sentences(fill_placeholders(part, rng).replace("{text}", "\n"))]
+    out = []
+    for part in training_framing_parts():
+        filled = fill_placeholders(part, rng).replace("{topic}", rng.choice(TOPICS)).replace("{text}", "\n")
+        out += sentences(filled)
     for _ in range(wrappers):
         wrapper = compose_wrapper(rng) if rng.random() < 0.7 else compose_preamble(rng)
         out += sentences(wrapper.replace("{text}", "\n"))
@@ -319,9 +331,12 @@ def framing_sentences(rng: random.Random, wrappers: int = 6000) -> list[str]:
 
 def content_sentences(rows: Sequence[dict[str, Any]], rng: random.Random) -> list[str]:
     """Content, sentence by sentence: the first two, the last and one random sentence of each
-    prompt (their first 1,500 characters), where framing would sit and elsewhere."""
+    prompt (their first 1,500 characters), where framing would sit and elsewhere. Feedback rows
+    are real traffic, whose greetings and sign-offs are framing: they are left out."""
     out = []
     for row in rows:
+        if row.get("origin") == "feedback":
+            continue
         found = sentences(row["text"][:1500])
         if found:
             out += [*found[:2], found[-1], rng.choice(found)]
@@ -347,10 +362,13 @@ def fit_calibrated(
     """The framing detector, then the classifier on ``train`` plus perturbed siblings, then its
     temperature and thresholds on ``validation``. A row's ``weight`` (feedback rows carry one)
     overrides :data:`ORIGIN_WEIGHTS`."""
-    weights = [float(r.get("weight") or ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0)) for r in train]
+    weights = [
+        float(r["weight"]) if r.get("weight") is not None else ORIGIN_WEIGHTS.get(r.get("origin", "source"), 1.0)
+        for r in train
+    ]
     x, y, w = with_perturbations(_texts(train), _tiers(train), weights)
     detector = fit_framing_detector(train, validation)
-    clf = TierClassifier(**(params or {}), verbose=verbose).fit(x, y, sample_weight=w, framing_detector=detector)
+    clf = TierClassifier(**{**(params or {}), "verbose": verbose}).fit(x, y, sample_weight=w, framing_detector=detector)
     return clf.calibrate(_texts(validation), _tiers(validation))
 
 

@@ -42,9 +42,9 @@ class AlwaysFraming:
         return True
 
 
-def test_toy_detector_separates_its_training_sentences(toy_detector: FramingDetector) -> None:
+def test_toy_detector_takes_its_framing_sentences_for_framing(toy_detector: FramingDetector) -> None:
+    # (no content sentence scores above the threshold by construction: content_false_positives=0)
     assert all(toy_detector.is_framing(s) for s in set(FRAMING))
-    assert not any(toy_detector.is_framing(s) for s in set(CONTENT))
 
 
 def test_detector_judges_neither_short_nor_long_sentences() -> None:
@@ -54,14 +54,43 @@ def test_detector_judges_neither_short_nor_long_sentences() -> None:
     for short in ("Pluto.", "None.", "A: 42", "Maria", "Both answers"):  # answer options and names
         assert not detector.is_framing(short)
     assert not detector.is_framing("thanks " * (MAX_CHARS // 7 + 1))
+    assert detector.is_framing("よろしくお願いします。")  # no spaces: counted by characters
 
 
-def test_detector_never_takes_the_request_itself() -> None:
+def test_detector_cuts_leave_a_request() -> None:
     """Even a detector that calls everything framing leaves the prompt's last sentence (read from
-    the start) and its first (read from the end): the request is never stripped away."""
+    the start) or its first (read from the end), and never a cut that leaves under three words."""
     prompt = "First part of the prompt here. Second part of the prompt here. The actual request here?"
     assert strip_framing(prompt, detector=AlwaysFraming()) == "The actual request here?"
-    assert strip_framing("One single sentence request", detector=AlwaysFraming()) == "One single sentence request"
+    assert strip_framing(prompt, leading=False, detector=AlwaysFraming()) == "First part of the prompt here."
+    for prompt, request in (
+        ("One single sentence request", "One single sentence request"),
+        ("Explain recursion to me in simple terms. 🙂", "Explain recursion to me in simple terms."),
+        ("Write a sorting function in Python please.\n```", "Write a sorting function in Python please."),
+        ("Summarise the text below for me.\n\n[1]", "Summarise the text below for me."),
+        ("What is the capital of France?\nA. Paris\nB. Lyon", "What is the capital of France?"),
+    ):
+        assert request in strip_framing(prompt, detector=AlwaysFraming())
+
+
+def test_header_blocks_and_signatures_are_framing() -> None:
+    question = "Which planet has the shortest year?\nA. Mercury\nB. Venus"
+    mail = (
+        "---------- Forwarded message ---------\nFrom: Ana Ruiz <ana@example.com>\nDate: Tue, 9 Apr 2024\n"
+        f"Subject: quick one\nTo: Help <help@example.com>\n\n{question}\n\nThanks a lot,\nAna Ruiz"
+    )
+    assert strip_framing(mail) == question
+    form = f"Name: Tom\nEmail: tom@example.com\nTopic: General\nMessage:\n{question}"
+    assert strip_framing(form) == question
+    assert strip_framing("Solve x^2 = 4 over the reals. Thanks!\n— Alex") == "Solve x^2 = 4 over the reals."
+    for kept in (  # the header lines stay
+        "Extract the e-mail address:\nName: Tom\nEmail: tom@example.com\nTopic: General",  # the task first
+        "Context: two trains\nQuestion: when do they meet?\nAnswer the question.",  # two fields only
+        "k8s: rollout stuck\nprobe: failing\nlogs: none\nWhy are my pods never ready?",  # lower-case keys
+        "What is 2+2?\n\nMaria",  # a name after a request, not after a closing
+    ):
+        assert strip_framing(kept).startswith(kept.split("\n")[0])
+    assert strip_framing("What is 2+2?\n\nMaria") == "What is 2+2?\n\nMaria"
 
 
 def test_detector_state_round_trip(toy_detector: FramingDetector) -> None:
