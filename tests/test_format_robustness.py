@@ -176,8 +176,8 @@ BLIND_4_PREAMBLES = (
 #: project, to a brief naming other kinds of framing (quoted mail threads, markdown documents, HTML,
 #: CSV and log lines, relayed and apologetic requests, formal letters), in eight languages. Three of
 #: its sixteen were dropped because training uses a part of them. Its aggregate shares were looked
-#: at twice, on model 20261122-095213 and on model 20261122-102054, which was built after the
-#: fourth set's templates were read; its templates were read only after that.
+#: at on model 20261122-095213 and on model 20261122-102054 (built after the fourth set's templates
+#: were read), then on 20261122-081459 for comparison; its templates were read only after that.
 BLIND_5_PREAMBLES = (
     (
         "Bonjour Claire,\n"
