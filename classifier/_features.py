@@ -207,6 +207,13 @@ def _judged_framing(sentence: str, detector: FramingJudge | None) -> tuple[bool,
     return False, False
 
 
+def remove_scaffold(text: str) -> str:
+    """``text`` with chat scaffolding (template tokens, role tags and labels) replaced by spaces."""
+    if ":" in text or "<" in text or "[" in text:
+        return _CHAT_SCAFFOLD.sub(" ", text)
+    return text
+
+
 def _sentences(text: str) -> list[str]:
     return [m for m in _SENTENCE.findall(text) if m]
 
@@ -307,8 +314,7 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
     """
     if leading and ":" in text[: 2 * _FRAME_SCAN_CHARS]:
         text = _drop_header_block(text.lstrip())
-    if ":" in text or "<" in text or "[" in text:
-        text = _CHAT_SCAFFOLD.sub(" ", text)
+    text = remove_scaffold(text)
     if leading:
         text = _drop_leading_framing(text.lstrip(), detector)
     if trailing:
@@ -368,6 +374,12 @@ def bound_text(text: str, head_chars: int, tail_chars: int, detector: FramingJud
     return head + text[head_chars:middle_end] + tail
 
 
+def fold_punctuation(text: str) -> str:
+    """``text`` with sentence punctuation and runs of white space turned into single spaces and
+    digits folded to ``0``, padded with a space at each end (see :data:`_CLEAN_TABLE`)."""
+    return " " + " ".join(text.translate(_CLEAN_TABLE).split()) + " "
+
+
 def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = False) -> str:
     """The bounded, case-folded, format-neutral copy of ``text`` that n-grams are read from
     (``stripped``: ``text`` has already been through :func:`bound_text`)."""
@@ -383,7 +395,7 @@ def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = Fal
         if stripped_text.endswith(marker):
             text = stripped_text[: -len(marker)]
             break
-    return " " + " ".join(text.translate(_CLEAN_TABLE).split()) + " "
+    return fold_punctuation(text)
 
 
 def _code_points(text: str) -> np.ndarray:

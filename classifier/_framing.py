@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from classifier._features import _CHAT_SCAFFOLD, _CLEAN_TABLE, _code_points, _sentences, count_words, hash_ngrams
+from classifier._features import _code_points, _sentences, count_words, fold_punctuation, hash_ngrams, remove_scaffold
 
 #: Sentences with fewer words (:func:`~classifier._features.count_words`) are never judged.
 MIN_WORDS = 3
@@ -41,9 +41,7 @@ def _judged(sentence: str) -> bool:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` that hold a word, as the framing rule splits them, after chat
     scaffolding is removed as it is before the detector sees a prompt."""
-    if ":" in text or "<" in text or "[" in text:
-        text = _CHAT_SCAFFOLD.sub(" ", text)
-    return [s for s in _sentences(text) if _LETTER_WORD.search(s)]
+    return [s for s in _sentences(remove_scaffold(text)) if _LETTER_WORD.search(s)]
 
 
 class FramingDetector:
@@ -55,7 +53,7 @@ class FramingDetector:
         self.content_false_positives = content_false_positives
 
     def _buckets(self, sentence: str) -> np.ndarray:
-        cleaned = " " + " ".join(sentence.casefold().translate(_CLEAN_TABLE).split()) + " "
+        cleaned = fold_punctuation(sentence.casefold())
         return hash_ngrams(_code_points(cleaned[:400]), (2, 4), (1, 2), self.bits, first_words=False)
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:

@@ -123,7 +123,6 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         coef = model.coef_[order]
         n_hashed = featurizer.n_hashed
         self.featurizer_ = featurizer
-        self.framing_detector_ = framing_detector
         # one vector per tier: idf-weighted n-gram weights, so a prompt's score is a gather-sum
         self.hashed_weights_ = [(coef[k, :n_hashed] * featurizer.idf_).astype(np.float32) for k in range(len(TIERS))]
         self.idf_squared_ = (featurizer.idf_.astype(np.float64) ** 2).astype(np.float32)
@@ -135,6 +134,13 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         self.temperature_ = 1.0
         self.thresholds_ = Thresholds.argmax()
         return self
+
+    @property
+    def framing_detector_(self) -> FramingDetector | None:
+        """The learned framing detector given to :meth:`fit` (kept by the featurizer, which uses it)."""
+        self._check_fitted()
+        detector: FramingDetector | None = getattr(self.featurizer_, "framing_detector_", None)
+        return detector
 
     def _make_featurizer(self) -> PromptFeaturizer:
         return PromptFeaturizer(

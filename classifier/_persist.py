@@ -147,7 +147,6 @@ def load_model(path: str | Path | None = None) -> TierClassifier:
     featurizer.n_features_out_ = featurizer.n_hashed + len(featurizer.structural_mean_)
     detector = state.get("framing_detector")
     featurizer.framing_detector_ = None if detector is None else FramingDetector.from_state(detector)
-    clf.framing_detector_ = featurizer.framing_detector_
     clf.featurizer_ = featurizer
     clf.hashed_weights_ = list(state["hashed_weights"])
     clf.idf_squared_ = state["idf_squared"]
