@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Protocol
 
@@ -32,6 +32,11 @@ _SALT_CHAR = np.uint64(0x51ED270B27A5F0D1)
 _SALT_WORD = np.uint64(0xC2B2AE3D27D4EB4F)
 
 _SALT_FIRST = np.uint64(0x165667B19E3779F9)
+#: Per-size salts of word n-grams (up to 64 words) and of the opening words, and the shift
+#: keeping ``bits`` bits.
+_WORD_SALTS = tuple(_SALT_WORD + np.uint64(size) for size in range(65))
+_FIRST_SALTS = tuple(_SALT_FIRST + np.uint64(size) for size in range(65))
+_SHIFTS = tuple(np.uint64(64 - bits) for bits in range(65))
 
 _OPTION_LABEL = re.compile(r"(?m)^[ \t]*[\(\[]?[a-e][\.\)\]:][ \t]+")
 _TRAILING_ANSWERS = ("answer:", "réponse:", "réponse :", "antwort:", "respuesta:")
@@ -218,15 +223,41 @@ def _sentences(text: str) -> list[str]:
     return [m for m in _SENTENCE.findall(text) if m]
 
 
-def _drop_leading_framing(text: str, detector: FramingJudge | None = None) -> str:
-    """``text`` without the framing sentences that open it (kept whole when nothing else is left).
-    The detector does not judge the prompt's last sentence, and a cut it took part in must leave
-    :data:`_MIN_REQUEST_WORDS` words."""
+_LINE = re.compile(r"[^\n]*\n(?:[ \t]*\n)*|[^\n]+")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, each with its line break and the blank lines after it (as a
+    sentence holds the line breaks after it)."""
+    return _LINE.findall(text)
+
+
+class _Remembered:
+    """A detector that judges each distinct sentence once (a one-sentence line is judged as a line,
+    then as a sentence)."""
+
+    def __init__(self, detector: FramingJudge) -> None:
+        self.detector = detector
+        self.seen: dict[str, bool] = {}
+
+    def is_framing(self, sentence: str) -> bool:
+        key = sentence.strip()
+        if key not in self.seen:
+            self.seen[key] = self.detector.is_framing(key)
+        return self.seen[key]
+
+
+def _drop_leading_framing(
+    text: str, detector: FramingJudge | None = None, split: Callable[[str], list[str]] = _sentences
+) -> str:
+    """``text`` without the framing pieces (``split``: sentences or lines) that open it, kept whole
+    when nothing else is left. The detector does not judge the prompt's last piece, and a cut it
+    took part in must leave :data:`_MIN_REQUEST_WORDS` words."""
     head = text[:_FRAME_SCAN_CHARS]
     end = len(text.rstrip())
     cut = 0
     learned = False
-    for sentence in _sentences(head):
+    for sentence in split(head):
         framing, by_detector = _judged_framing(sentence, detector if cut + len(sentence) < end else None)
         if not framing:
             break
@@ -252,6 +283,8 @@ def _drop_header_block(text: str) -> str:
     form headers: ``From:``, ``Date:``, ``Subject:``), with the rule and banner lines among them
     (``---------- Forwarded message ---------``). Keys start with a capital letter or an uncased
     script; the block must leave at least three words."""
+    if ":" not in text[: 2 * _FRAME_SCAN_CHARS]:
+        return text
     lines = text[: 2 * _FRAME_SCAN_CHARS].split("\n")[:-1]
     fields = cut = 0
     for line in lines:
@@ -277,13 +310,15 @@ def _is_signature(piece: str) -> bool:
     )
 
 
-def _drop_trailing_framing(text: str, detector: FramingJudge | None = None) -> str:
-    """``text`` without the framing sentences that close it, and a name signing them. The detector
-    does not judge the prompt's first sentence."""
+def _drop_trailing_framing(
+    text: str, detector: FramingJudge | None = None, split: Callable[[str], list[str]] = _sentences
+) -> str:
+    """``text`` without the framing pieces (``split``: sentences or lines) that close it, and a
+    name signing them. The detector does not judge the prompt's first piece."""
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
     begin = len(text) - len(text.lstrip())
     tail = text[start:]
-    parts = _sentences(tail)
+    parts = split(tail)
     if start:
         parts = parts[1:]  # the first piece may be a cut sentence
     keep = len(text)
@@ -311,14 +346,21 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
     to the request below.", "Thanks in advance!". Line breaks, question marks and case are kept,
     so structural features can read the result. Nothing is removed when nothing else would remain.
     ``detector`` (see :mod:`classifier._framing`) recognises framing sentences the word rule misses.
+    Whole lines are judged first, from each end (a ticket line, "Ticket #4411 | Priority: Low",
+    splits at its colons into fragments too short to judge), then sentences, from each end.
     """
-    if leading and ":" in text[: 2 * _FRAME_SCAN_CHARS]:
+    if leading:
         text = _drop_header_block(text.lstrip())
     text = remove_scaffold(text)
-    if leading:
-        text = _drop_leading_framing(text.lstrip(), detector)
+    judge = _Remembered(detector) if detector is not None else None
+    if leading:  # a title line may sit above a header block ("Ticket #{id} | Priority: Low")
+        text = _drop_header_block(_drop_leading_framing(text.lstrip(), judge, _lines))
     if trailing:
-        text = _drop_trailing_framing(text.rstrip(), detector)
+        text = _drop_trailing_framing(text.rstrip(), judge, _lines)
+    if leading:
+        text = _drop_leading_framing(text.lstrip(), judge)
+    if trailing:
+        text = _drop_trailing_framing(text.rstrip(), judge)
     return text.strip()
 
 
@@ -424,19 +466,20 @@ def hash_ngrams(
             # every start s in 0..n-size: (prefix[s+size] - prefix[s]) * P**(s+size-1), as slices
             parts.append(((prefix[size:] - prefix[: n - size + 1]) * pw[size - 1 : n]) ^ _SALT_CHAR)
     spaces = np.flatnonzero(cp == 32)
-    if spaces.size >= 2:
-        word_starts, word_ends = spaces[:-1] + 1, spaces[1:]
+    words = spaces.size - 1
+    if words >= 1:
+        # the prefix sums at every word start and end, gathered once for all n-gram sizes
+        at_start, at_end, power = prefix[spaces[:-1] + 1], prefix[spaces[1:]], pw[spaces[1:] - 1]
         for size in range(word_ngrams[0], word_ngrams[1] + 1):
-            if word_starts.size >= size:
-                s, e = word_starts[: word_starts.size - size + 1], word_ends[size - 1 :]
-                h = (prefix[e] - prefix[s]) * pw[e - 1]
-                parts.append(h ^ (_SALT_WORD + np.uint64(size)))
+            if words >= size:
+                h = (at_end[size - 1 :] - at_start[: words - size + 1]) * power[size - 1 :]
+                parts.append(h ^ _WORD_SALTS[size])
                 if first_words:  # the opening words say what is asked ("translate", "prove", "résous")
-                    parts.append(h[:1] ^ (_SALT_FIRST + np.uint64(size)))
+                    parts.append(h[:1] ^ _FIRST_SALTS[size])
     if not parts:
         return np.zeros(0, dtype=np.int64)
     mixed = np.concatenate(parts) * _MIX
-    return (mixed >> np.uint64(64 - bits)).astype(np.int64)
+    return (mixed >> _SHIFTS[bits]).view(np.int64)
 
 
 def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarray:
@@ -489,6 +532,10 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
     norm_power : float
         The n-gram block is divided by ``(idf mass) ** norm_power``: 1 gives unit norm; below 1,
         padding a prompt with unrelated words (a chat preamble) dilutes its own n-grams less.
+    framing_cutoff : float or None
+        N-gram buckets the framing detector (``framing_detector_``, set before fitting) weighs
+        above this are given idf 0: they say how a request is framed, not how hard it is, so
+        framing the stripping misses neither moves the tier nor dilutes the request's n-grams.
     verbose : bool
         Show a progress bar while extracting features.
     """
@@ -503,6 +550,7 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         structural_weight: float = 0.25,
         first_words: bool = True,
         norm_power: float = 0.8,
+        framing_cutoff: float | None = 2.0,
         verbose: bool = False,
     ) -> None:
         self.bits = bits
@@ -513,6 +561,7 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         self.structural_weight = structural_weight
         self.first_words = first_words
         self.norm_power = norm_power
+        self.framing_cutoff = framing_cutoff
         self.verbose = verbose
 
     @property
@@ -541,6 +590,13 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
             df[np.unique(b)] += 1
         n = len(buckets)
         self.idf_ = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
+        detector = getattr(self, "framing_detector_", None)
+        if detector is not None and self.framing_cutoff is not None:
+            if detector.bits != self.bits:
+                raise ValueError(
+                    f"the framing detector hashes into 2**{detector.bits} buckets, the features 2**{self.bits}"
+                )
+            self.idf_[detector.weights_ > self.framing_cutoff] = 0.0
         self.structural_mean_ = dense.mean(axis=0) if n else np.zeros(dense.shape[1])
         std = dense.std(axis=0) if n else np.ones(dense.shape[1])
         self.structural_scale_ = np.where(std > 0, std, 1.0)

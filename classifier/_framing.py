@@ -1,12 +1,14 @@
-"""A learned detector of framing sentences.
+"""A learned detector of framing sentences and lines.
 
 The rule in :func:`classifier._features.strip_framing` removes opening and closing sentences made
 only of known framing words. Framing it has no word for ("Könnten Sie mir bitte bei folgender
 Frage helfen?", "internal helpdesk ticket #4411.") stays, and its words pull the tier. This
 detector generalises the rule: a logistic regression over hashed character and word n-grams of one
-sentence, trained on the sentences of the project's framing parts and wrappers (framing) against
-the opening, closing and inner sentences of the training prompts (content). Its threshold is set
-on the validation prompts' sentences so that few content sentences are taken for framing.
+sentence or line, trained on the sentences and lines of the project's framing parts and wrappers
+(framing) against the opening, closing and inner sentences and the first and last lines of the
+training prompts (content). Its threshold is set on the validation prompts' sentences and lines so
+that few content sentences are taken for framing. Its weights also mark the n-grams the classifier
+ignores (``framing_cutoff`` in :class:`classifier._features.PromptFeaturizer`).
 
 It only judges sentences of at least :data:`MIN_WORDS` words (numbers, names and single words,
 "None.", "Pluto", are too short to tell and are often the end of a prompt: an answer option) and
@@ -16,6 +18,7 @@ where it would be the request itself (see :func:`classifier._features.strip_fram
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -24,18 +27,26 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from classifier._features import _code_points, _sentences, count_words, fold_punctuation, hash_ngrams, remove_scaffold
+from classifier._features import (
+    _code_points,
+    _lines,
+    _sentences,
+    count_words,
+    fold_punctuation,
+    hash_ngrams,
+    remove_scaffold,
+)
 
 #: Sentences with fewer words (:func:`~classifier._features.count_words`) are never judged.
 MIN_WORDS = 3
 #: Nor are longer sentences: framing is short, and this bounds the work per prompt.
 MAX_CHARS = 160
+#: The n-grams a sentence is scored on: character 2- to 4-grams, word 1- and 2-grams, of its
+#: first :data:`_HASHED_CHARS` cleaned characters.
+CHAR_NGRAMS = (2, 4)
+WORD_NGRAMS = (1, 2)
+_HASHED_CHARS = 400
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
-
-
-def _judged(sentence: str) -> bool:
-    """Whether the detector judges ``sentence`` at all (see :data:`MIN_WORDS`, :data:`MAX_CHARS`)."""
-    return len(sentence) <= MAX_CHARS and count_words(sentence) >= MIN_WORDS
 
 
 def sentences(text: str) -> list[str]:
@@ -44,17 +55,44 @@ def sentences(text: str) -> list[str]:
     return [s for s in _sentences(remove_scaffold(text)) if _LETTER_WORD.search(s)]
 
 
-class FramingDetector:
-    """Scores a sentence: above ``threshold_`` it frames the request rather than states it."""
+def lines(text: str) -> list[str]:
+    """The lines of ``text`` that hold a word and more than one sentence (the framing rule judges
+    whole lines too; a line of one sentence is among :func:`sentences`), after scaffold removal."""
+    return [s for s in _lines(remove_scaffold(text)) if _LETTER_WORD.search(s) and len(_sentences(s.strip())) > 1]
 
-    def __init__(self, bits: int = 16, C: float = 4.0, content_false_positives: float = 0.0015) -> None:
+
+class FramingDetector:
+    """Scores a sentence: above ``threshold_`` it frames the request rather than states it.
+
+    ``min_words``, ``max_chars`` and the n-gram ranges are saved with it (see :meth:`to_state`),
+    so a saved detector judges the same sentences whatever the defaults become."""
+
+    def __init__(
+        self,
+        bits: int = 16,
+        C: float = 4.0,
+        content_false_positives: float = 0.0015,
+        min_words: int = MIN_WORDS,
+        max_chars: int = MAX_CHARS,
+        char_ngrams: tuple[int, int] = CHAR_NGRAMS,
+        word_ngrams: tuple[int, int] = WORD_NGRAMS,
+    ) -> None:
         self.bits = bits
         self.C = C
         self.content_false_positives = content_false_positives
+        self.min_words = min_words
+        self.max_chars = max_chars
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+
+    def judges(self, sentence: str) -> bool:
+        """Whether ``sentence`` is judged at all: ``min_words`` words or more, ``max_chars``
+        characters at most (see :data:`MIN_WORDS`, :data:`MAX_CHARS`)."""
+        return len(sentence) <= self.max_chars and count_words(sentence) >= self.min_words
 
     def _buckets(self, sentence: str) -> np.ndarray:
-        cleaned = fold_punctuation(sentence.casefold())
-        return hash_ngrams(_code_points(cleaned[:400]), (2, 4), (1, 2), self.bits, first_words=False)
+        cleaned = fold_punctuation(sentence.casefold())[:_HASHED_CHARS]
+        return hash_ngrams(_code_points(cleaned), self.char_ngrams, self.word_ngrams, self.bits, first_words=False)
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows = [self._buckets(t) for t in texts]
@@ -73,7 +111,7 @@ class FramingDetector:
         model = LogisticRegression(C=self.C, max_iter=500).fit(x, y, sample_weight=weight)
         self.weights_ = model.coef_[0].astype(np.float32)
         self.intercept_ = float(model.intercept_[0])
-        judged = [s for s in validation if _judged(s)]
+        judged = [s for s in validation if self.judges(s)]
         scores = np.asarray([self.score(s) for s in judged])
         self.threshold_ = float(np.quantile(scores, 1.0 - self.content_false_positives)) if judged else 0.0
         return self
@@ -82,10 +120,10 @@ class FramingDetector:
         buckets = self._buckets(sentence)
         if not buckets.size:
             return -np.inf
-        return float(self.weights_[buckets].sum()) / float(np.sqrt(buckets.size)) + self.intercept_
+        return float(self.weights_[buckets].sum()) / math.sqrt(buckets.size) + self.intercept_
 
     def is_framing(self, sentence: str) -> bool:
-        return _judged(sentence) and self.score(sentence) > self.threshold_
+        return self.judges(sentence) and self.score(sentence) > self.threshold_
 
     # -- persistence: plain arrays and numbers (see classifier._persist) ------------------------
 
@@ -94,6 +132,10 @@ class FramingDetector:
             "bits": self.bits,
             "C": self.C,
             "content_false_positives": self.content_false_positives,
+            "min_words": self.min_words,
+            "max_chars": self.max_chars,
+            "char_ngrams": list(self.char_ngrams),
+            "word_ngrams": list(self.word_ngrams),
             "weights": self.weights_,
             "intercept": self.intercept_,
             "threshold": self.threshold_,
@@ -101,7 +143,15 @@ class FramingDetector:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> FramingDetector:
-        detector = cls(int(state["bits"]), float(state["C"]), float(state["content_false_positives"]))
+        detector = cls(
+            int(state["bits"]),
+            float(state["C"]),
+            float(state["content_false_positives"]),
+            int(state["min_words"]),
+            int(state["max_chars"]),
+            (int(state["char_ngrams"][0]), int(state["char_ngrams"][1])),
+            (int(state["word_ngrams"][0]), int(state["word_ngrams"][1])),
+        )
         detector.weights_ = np.asarray(state["weights"], dtype=np.float32)
         if detector.weights_.shape != (1 << detector.bits,):
             raise ValueError(

@@ -49,7 +49,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
     ----------
     C : float
         Inverse regularisation strength of the logistic regression.
-    bits, char_ngrams, word_ngrams, head_chars, tail_chars, structural_weight, first_words, norm_power
+    bits, char_ngrams, word_ngrams, head_chars, tail_chars, structural_weight, first_words, norm_power, framing_cutoff
         Passed to :class:`~classifier._features.PromptFeaturizer`.
     class_weight : "balanced" or None
         Re-weights tiers inversely to their frequency during training.
@@ -77,6 +77,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         structural_weight: float = 0.25,
         first_words: bool = True,
         norm_power: float = 0.8,
+        framing_cutoff: float | None = 2.0,
         class_weight: str | None = "balanced",
         max_iter: int = 300,
         verbose: bool = False,
@@ -90,6 +91,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         self.structural_weight = structural_weight
         self.first_words = first_words
         self.norm_power = norm_power
+        self.framing_cutoff = framing_cutoff
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.verbose = verbose
@@ -152,6 +154,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
             structural_weight=self.structural_weight,
             first_words=self.first_words,
             norm_power=self.norm_power,
+            framing_cutoff=self.framing_cutoff,
             verbose=self.verbose,
         )
 

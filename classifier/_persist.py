@@ -27,8 +27,9 @@ from classifier.errors import ModelLoadError, ModelVersionMismatch
 
 #: Bumped whenever saved weights stop meaning the same thing: 2 reads features from the prompt
 #: without its framing sentences and has no paragraph-count signal; 3 adds the learned framing
-#: detector (:mod:`classifier._framing`).
-FORMAT_VERSION = 3
+#: detector (:mod:`classifier._framing`); 4 strips framing line by line before sentence by sentence
+#: and gives the n-grams the detector weighs as framing idf 0 (``framing_cutoff``).
+FORMAT_VERSION = 4
 ARTEFACT_NAME = "tier_classifier.joblib"
 CARD_NAME = "model_card.json"
 _FEATURIZER_ARRAYS = ("idf_", "structural_mean_", "structural_scale_")

@@ -20,7 +20,7 @@ import numpy as np
 
 from classifier._corpus import read_jsonl
 from classifier._eval import classification_report, rank_correlation
-from classifier._framing import FramingDetector, sentences
+from classifier._framing import FramingDetector, lines, sentences
 from classifier._model import TierClassifier
 from classifier._wrappers import all_parts, compose_wrapper, fill_placeholders
 
@@ -317,29 +317,33 @@ def training_framing_parts() -> list[str]:
 
 
 def framing_sentences(rng: random.Random, wrappers: int = 6000) -> list[str]:
-    """Framing, sentence by sentence: every fixed training part, and ``wrappers`` composed
-    wrappers, without the request."""
+    """Framing, sentence by sentence and line by line: every fixed training part, and ``wrappers``
+    composed wrappers, without the request."""
     out = []
     for part in training_framing_parts():
         filled = fill_placeholders(part, rng).replace("{topic}", rng.choice(TOPICS)).replace("{text}", "\n")
-        out += sentences(filled)
+        out += sentences(filled) + lines(filled)
     for _ in range(wrappers):
-        wrapper = compose_wrapper(rng) if rng.random() < 0.7 else compose_preamble(rng)
-        out += sentences(wrapper.replace("{text}", "\n"))
+        wrapper = (compose_wrapper(rng) if rng.random() < 0.7 else compose_preamble(rng)).replace("{text}", "\n")
+        out += sentences(wrapper) + lines(wrapper)
     return out
 
 
 def content_sentences(rows: Sequence[dict[str, Any]], rng: random.Random) -> list[str]:
-    """Content, sentence by sentence: the first two, the last and one random sentence of each
-    prompt (their first 1,500 characters), where framing would sit and elsewhere. Feedback rows
-    are real traffic, whose greetings and sign-offs are framing: they are left out."""
+    """Content: the first two, the last and one random sentence of each prompt (their first 1,500
+    characters), where framing would sit and elsewhere, and its first and last lines of more than
+    one sentence. Feedback rows are real traffic, whose greetings and sign-offs are framing: they
+    are left out."""
     out = []
     for row in rows:
         if row.get("origin") == "feedback":
             continue
-        found = sentences(row["text"][:1500])
+        head = row["text"][:1500]
+        found = sentences(head)
         if found:
             out += [*found[:2], found[-1], rng.choice(found)]
+        multi = lines(head)
+        out += multi[:1] + multi[1:][-1:]
     return out
 
 

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 #: Categories of per-language parts, in the order they appear in a wrapper.
-LANGUAGE_PARTS = ("personas", "rules", "openers", "labels", "format_remarks", "closings")
+LANGUAGE_PARTS = ("personas", "rules", "openers", "contexts", "labels", "format_remarks", "closings", "footers")
 _PRODUCTS = ("Nova", "Helpdesk+", "StudyBuddy", "Orbit", "Kiwi", "Atlas Pro", "MediLine", "ShopMate")
 _COMPANIES = ("Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay")
 _NAMES = ("Alex", "Mei", "Jonas", "Fatima", "Luca", "Sofia", "Kenji", "Aylin", "Pierre", "Olga")
@@ -56,8 +56,8 @@ def fill_placeholders(template: str, rng: random.Random) -> str:
 
 def compose_wrapper(rng: random.Random) -> str:
     """A wrapper containing ``{text}`` once: an envelope (sometimes with a header before it), or
-    a header, persona and rules, opener, label, format remark and closing, each present by chance
-    (at least one), mostly in one language."""
+    a header, persona and rules, opener, back-story (before or after the request), label, format
+    remark, closing and footer, each present by chance (at least one), mostly in one language."""
     parts = framing_parts()
     langs = list(parts["personas"])
     lang = rng.choice(("en", "en", "en", "fr", "fr", "de", "es", *langs))
@@ -81,10 +81,14 @@ def compose_wrapper(rng: random.Random) -> str:
             before.append(" ".join([pick("personas")] + [pick("rules") for _ in range(rng.randrange(3))]))
         if rng.random() < 0.4:
             before.append(pick("openers"))
+        if rng.random() < 0.25:
+            (before if rng.random() < 0.75 else after).append(pick("contexts"))
         if rng.random() < 0.2:
             after.append(pick("format_remarks"))
         if rng.random() < 0.35:
             after.append(pick("closings"))
+        if rng.random() < 0.15:
+            after.append(pick("footers"))
     label = pick("labels") + rng.choice((" ", "\n")) if rng.random() < 0.3 else ""
     pieces = [*before, label + "{text}", *after]
     out = pieces[0]

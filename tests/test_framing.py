@@ -95,6 +95,9 @@ def test_header_blocks_and_signatures_are_framing() -> None:
 
 def test_detector_state_round_trip(toy_detector: FramingDetector) -> None:
     copy = FramingDetector.from_state(toy_detector.to_state())
+    assert (copy.min_words, copy.max_chars, copy.char_ngrams) == (3, MAX_CHARS, (2, 4))
+    stricter = FramingDetector.from_state({**toy_detector.to_state(), "min_words": 8})
+    assert toy_detector.is_framing(FRAMING[0]) and not stricter.is_framing(FRAMING[0])  # 7 words
     for sentence in FRAMING + CONTENT:
         assert copy.score(sentence) == pytest.approx(toy_detector.score(sentence))
         assert copy.is_framing(sentence) == toy_detector.is_framing(sentence)
@@ -135,7 +138,51 @@ def test_shipped_detector_rarely_strips_real_prompts() -> None:
 def test_content_sentences_are_taken_where_framing_would_sit() -> None:
     rows = [{"text": "Hi. First sentence here. Middle one here. Last one here?"}]
     got = content_sentences(rows, random.Random(0))
-    assert got[:3] == ["Hi.", " First sentence here.", " Last one here?"] and len(got) == 4
+    assert got[:3] == ["Hi.", " First sentence here.", " Last one here?"] and len(got) == 5
+    assert got[4] == rows[0]["text"]  # its one line, of several sentences
+    rows = [{"text": "Intro line. Two sentences.\nA question?\nLast line. Also two."}]
+    got = content_sentences(rows, random.Random(0))
+    assert got[-2:] == ["Intro line. Two sentences.\n", "Last line. Also two."]
+
+
+class Known:
+    """A detector that takes exactly the given sentences or lines for framing."""
+
+    def __init__(self, *framing: str) -> None:
+        self.framing = set(framing)
+
+    def is_framing(self, sentence: str) -> bool:
+        return sentence.strip() in self.framing
+
+
+def test_whole_lines_are_judged_before_their_sentences() -> None:
+    """A ticket line splits at its colons into fragments no detector can judge; the line as a
+    whole can be, and a header block under it is then found too."""
+    question = "Which planet has the shortest year?\nA. Mercury\nB. Venus"
+    ticket = "Ticket #4411 | Priority: Low | Channel: Email"
+    detector = Known(ticket, "Attachments: none | SLA: 48h")
+    assert strip_framing(f"{ticket}\n{question}", detector=detector) == question
+    assert strip_framing(f"{question}\nAttachments: none | SLA: 48h", detector=detector) == question
+    headed = f"{ticket}\nFrom: Ana <ana@example.com>\nDate: 9 Apr 2024\nSubject: quick one\n\n{question}"
+    assert strip_framing(headed, detector=detector) == question
+    assert strip_framing(f"{ticket}\n{question}") == f"{ticket}\n{question}"  # no detector: kept
+    # the line guards hold as the sentence guards do: the last line is never judged from the start
+    assert strip_framing(ticket, detector=detector) == ticket
+
+
+def test_framing_ngrams_carry_no_weight(toy_detector: FramingDetector) -> None:
+    """Buckets the detector weighs above ``framing_cutoff`` get idf 0: framing words left in a
+    prompt neither move its tier nor dilute its own n-grams."""
+    texts = ["Translate 'yes' into Spanish", "Plan a week of meals on a budget", "Prove Fermat's little theorem"] * 4
+    tiers = ["light", "intermediate", "advanced"] * 4
+    clf = TierClassifier(bits=12, framing_cutoff=0.5).fit(texts, tiers, framing_detector=toy_detector)
+    framing = toy_detector.weights_ > 0.5
+    assert framing.sum() >= 5
+    assert not clf.featurizer_.idf_[framing].any() and clf.featurizer_.idf_[~framing].all()
+    plain = TierClassifier(bits=12, framing_cutoff=None).fit(texts, tiers, framing_detector=toy_detector)
+    assert plain.featurizer_.idf_.all()
+    with pytest.raises(ValueError, match="buckets"):
+        TierClassifier(bits=13).fit(texts, tiers, framing_detector=toy_detector)
 
 
 def test_composed_wrappers_hold_the_request_once_and_no_placeholder() -> None:
