@@ -8,9 +8,9 @@ written afterwards; later, framing words its sentences use that the cleaning mis
 the cleaning's general vocabulary (no template was special-cased), so it is no longer untouched.
 The third was written by a reviewer and kept from whoever changed the classifier until it was
 measured; the framing parts and the learned framing detector came after it was seen. The fourth,
-fifth, sixth and seventh were written blind by helper sessions that read nothing of the project;
-each was blind until it guided a change (see the comment above each set). The seventh is the
-honest figure for the shipped model.
+fifth, sixth, seventh and eighth were written blind by helper sessions that read nothing of the
+project; each was blind until it guided a change (see the comment above each set). The seventh
+and eighth, each measured once on the shipped model, are the honest figures for it.
 """
 
 from __future__ import annotations
@@ -582,9 +582,112 @@ BLIND_7_PREAMBLES = (
         "Bạn trả lời bằng tiếng Việt giúp mình nhé, cảm ơn bạn nhiều!"
     ),
 )
+#: An eighth set, blind: written by a third helper session that read nothing of the project, to a
+#: brief naming customer-facing assistants' system prompts, developer plumbing (API request bodies,
+#: chat templates, retrieval prompts with unrelated context, automation payloads, ticket exports)
+#: and people (greetings, back-stories, sign-offs with titles, quoted messages, text-speak) in 13
+#: languages; eight of its 24 were dropped because training uses a part of them. Measured once, on
+#: the shipped model 20261122-114114 (0.894 test split, 0.883 MMLU), then on 20261122-102054 for
+#: comparison (0.877, 0.836), and read only after that.
+BLIND_8_PREAMBLES = (
+    (
+        "[SkyWays Airlines - Digital Concierge]\n"
+        "Passenger: Mr. Daniel Okafor | Loyalty: SkyWays Gold | Booking ref: QX7P2L\n"
+        "Session start: 2025-06-02 09:41 UTC | Channel: mobile app\n"
+        "Tone: friendly and efficient, plain language, no more than 3 short paragraphs.\n"
+        "Safety: never confirm, cancel or modify bookings in chat; refer those to Manage My Trip.\n"
+        "\n"
+        "Passenger: {text}\n"
+        "Concierge:"
+    ),
+    (
+        "Du bist der digitale Assistent der Adler-Apotheke Online. Datum: 21.01.2025.\n"
+        "Kundin: Frau Sabine Krüger (Kundenkarte Premium).\n"
+        "Regeln: Antworte freundlich und sachlich auf Deutsch, höchstens 180 Wörter. Stelle keine Diagnosen; bei gesundheitlichen Beschwerden auf Ärztin/Arzt oder das Apothekenteam verweisen. Siezen.\n"  # noqa: E501
+        "\n"
+        "Anfrage der Kundin:\n"
+        "{text}"
+    ),
+    (
+        "System: You are the Admissions Help Assistant for Westbrook University (Fall 2025 intake). Be encouraging and clear, answer in 2-4 short paragraphs, and never promise admission outcomes.\n"  # noqa: E501
+        "Applicant (ID 2025-04417, status: application submitted) asks: {text}"
+    ),
+    (
+        "あなたは「スターフォージ・オンライン」の公式サポートAI「ミナ」です。\n"
+        "本日：2025年2月11日\n"
+        "プレイヤー：Kaito_77（VIPランク3）\n"
+        "・丁寧な敬語で、300文字以内で回答してください。\n"
+        "・パスワードや個人情報は絶対に聞かないでください。\n"
+        "\n"
+        "プレイヤーからのお問い合わせ：\n"
+        "{text}"
+    ),
+    (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n"
+        "\n"
+        "Cutting Knowledge Date: December 2023\n"
+        "Today Date: 26 Jul 2024\n"
+        "\n"
+        "You are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+        "\n"
+        "{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+        "\n"
+    ),
+    "<s>[INST] {text} [/INST]",
+    (
+        "<|im_start|>system\n"
+        "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+        "<|im_start|>user\n"
+        "{text}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
+    (
+        "Utilise les éléments de contexte suivants pour répondre à la question de l'utilisateur. Si le contexte est vide ou sans rapport, réponds à partir de tes connaissances générales.\n"  # noqa: E501
+        "\n"
+        "Contexte :\n"
+        "[Document 1 - faq_livraison.pdf, p. 3] Les commandes passées avant 14h sont expédiées le jour même.\n"
+        "\n"
+        "Question : {text}\n"
+        "Réponse utile :"
+    ),
+    (
+        '[n8n] Workflow "Slack -> LLM helper" | execution #48213 | node: OpenAI Chat Model\n'
+        "Trigger: Slack event message.channels\n"
+        'Input JSON: {"channel": "#team-analytics", "user": "m.kowalski", "ts": "1718030412.559", "text": "{text}"}'
+    ),
+    (
+        "Ticket #58213 - Zendesk\n"
+        "Status: Aberto | Prioridade: Normal | Canal: Formulário web\n"
+        "Solicitante: Ana Paula Ferreira <ana.ferreira@example.com.br>\n"
+        "Assunto: Dúvida\n"
+        "Descrição:\n"
+        "{text}\n"
+        "---\n"
+        "Enviado pelo Central de Ajuda em 12/09/2024 16:05 (BRT)"
+    ),
+    ('{text}\n\n[Source: Google Sheets "Content Calendar 2025", cell B14 | sent via GPT for Sheets add-on]'),
+    "{text} pls help this is due at midnight 😭😭 ty ty",
+    (
+        "Hi, kurz zwischen zwei Meetings, sorry für die Kürze: {text} Danke! VG, Dr. Thomas Berger, Head of Controlling, Müller & Söhne GmbH"  # noqa: E501
+    ),
+    (
+        "Buongiorno, sono un geometra in pensione e mi diletto ancora con queste cose. Le chiedo gentilmente:\n"
+        "{text}\n"
+        "Cordiali saluti,\n"
+        "Renato Bianchi"
+    ),
+    (
+        "Salut ! Suite à notre échange d'hier :\n"
+        "> N'hésite pas à revenir vers moi si tu as une autre question.\n"
+        "Du coup voilà : {text}\n"
+        "Merci d'avance, bonne journée ! 🙂\n"
+        "Camille"
+    ),
+    "Dzień dobry, pisze z telefonu wiec sorry za literówki. {text} Z góry dzięki, Kasia",
+)
 #: Floors for the later sets, a few points under what the shipped model measured (README "Format
-#: robustness"): their preambles carry words the cleaning cannot know to be framing. The fifth,
-#: sixth and seventh sets' are lower: on them the 90% goal is not met.
+#: robustness"): their preambles carry words the cleaning cannot know to be framing. The fifth to
+#: eighth sets' are lower: on them the 90% goal is not met.
 LATER_SETS = (
     ("second", FRESH_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
     ("third", BLIND_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
@@ -592,6 +695,7 @@ LATER_SETS = (
     ("fifth", BLIND_5_PREAMBLES, {"test": 0.85, "mmlu": 0.83}),
     ("sixth", BLIND_6_PREAMBLES, {"test": 0.84, "mmlu": 0.83}),
     ("seventh", BLIND_7_PREAMBLES, {"test": 0.84, "mmlu": 0.83}),
+    ("eighth", BLIND_8_PREAMBLES, {"test": 0.86, "mmlu": 0.85}),
 )
 
 
@@ -610,6 +714,7 @@ def _training_parts() -> list[str]:
         BLIND_5_PREAMBLES,
         BLIND_6_PREAMBLES,
         BLIND_7_PREAMBLES,
+        BLIND_8_PREAMBLES,
     ],
 )
 def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
