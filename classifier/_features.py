@@ -36,16 +36,19 @@ _SALT_FIRST = np.uint64(0x165667B19E3779F9)
 #: keeping ``bits`` bits.
 _WORD_SALTS = tuple(_SALT_WORD + np.uint64(size) for size in range(65))
 _FIRST_SALTS = tuple(_SALT_FIRST + np.uint64(size) for size in range(65))
+_MAX_WORD_NGRAM = len(_WORD_SALTS) - 1
 _SHIFTS = tuple(np.uint64(64 - bits) for bits in range(65))
 
 _OPTION_LABEL = re.compile(r"(?m)^[ \t]*[\(\[]?[a-e][\.\)\]:][ \t]+")
 _TRAILING_ANSWERS = ("answer:", "réponse:", "réponse :", "antwort:", "respuesta:")
-#: Chat scaffolding that carries no difficulty: template tokens (``<|im_start|>``, ``[INST]``,
-#: ``<s>``), role tags (``<user>``, ``</system>``) and role labels opening a line
+#: Chat scaffolding that carries no difficulty: the template tokens of common open models
+#: (``<|im_start|>``, ``<｜User｜>``, ``[INST]``, ``<<SYS>>``, ``<start_of_turn>user``, ``<s>``,
+#: ``<bos>``), role tags (``<user>``, ``</system>``, ``[bot]``) and role labels opening a line
 #: (``User:``, ``### Instruction:``, ``ASSISTANT:``).
 _CHAT_SCAFFOLD = re.compile(
-    r"<\|[^|>\n]{0,40}\|>(?:[ \t]*(?:system|user|assistant)\b)?|\[/?inst\]|</?s>"
-    r"|</?(?:system|user|assistant|human|bot)>"
+    r"<[|｜][^|｜>\n]{0,40}[|｜]>(?:[ \t]*(?:system|user|assistant)\b)?|\[/?inst\]|</?s>|<[be]os>|<</?sys>>"
+    r"|<(?:start|end)_of_turn>(?:(?:user|model)\b)?"
+    r"|</?(?:system|user|assistant|human|bot)>|\[/?(?:system|user|assistant|human|bot)\]"
     r"|(?m:^[ \t#>*]*(?:system|user|assistant|human|ai|bot|instruction|response|input|output)"
     r"(?:[ \t]+(?:message|request|prompt|query|input))?[ \t]*:)",
     re.IGNORECASE,
@@ -62,7 +65,10 @@ _PERSONA = re.compile(
 
 
 class FramingJudge(Protocol):
-    """What :func:`strip_framing` asks of a learned detector (:class:`classifier._framing.FramingDetector`)."""
+    """What :func:`strip_framing` asks of a learned detector (:class:`classifier._framing.FramingDetector`):
+    whether it judges a piece at all, and whether it takes it for framing."""
+
+    def judges(self, sentence: str) -> bool: ...
 
     def is_framing(self, sentence: str) -> bool: ...
 
@@ -203,11 +209,36 @@ def _is_framing(sentence: str) -> bool:
     return all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words)
 
 
-def _judged_framing(sentence: str, detector: FramingJudge | None) -> tuple[bool, bool]:
+def _is_framing_line(line: str) -> bool:
+    """A line every sentence of which is framing by :func:`_is_framing` (a persona opening a line
+    does not make the request after it framing)."""
+    return all(_is_framing(sentence) for sentence in _sentences(line))
+
+
+def _detected_sentence(sentence: str, detector: FramingJudge) -> bool:
+    return detector.is_framing(sentence)
+
+
+def _detected_line(line: str, detector: FramingJudge) -> bool:
+    """A line the detector takes for framing, none of whose sentences it takes for content
+    ("Dear team, I am writing about this. Write a haiku about autumn." is not framing)."""
+    if not detector.is_framing(line):
+        return False
+    sentences = _sentences(line)
+    return len(sentences) < 2 or all(detector.is_framing(s) or not detector.judges(s) for s in sentences)
+
+
+#: How a text is cut into pieces for the framing scan, the word rule for one piece, and how the
+#: detector judges one.
+_Pieces = tuple[Callable[[str], list[str]], Callable[[str], bool], Callable[[str, FramingJudge], bool]]
+
+
+def _judged_framing(piece: str, pieces: _Pieces, detector: FramingJudge | None) -> tuple[bool, bool]:
     """(framing, by the detector): the word rule first, then ``detector`` if given."""
-    if _is_framing(sentence):
+    _, rule, detected = pieces
+    if rule(piece):
         return True, False
-    if detector is not None and detector.is_framing(sentence):
+    if detector is not None and detected(piece, detector):
         return True, True
     return False, False
 
@@ -232,6 +263,10 @@ def _lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+_SENTENCE_PIECES: _Pieces = (_sentences, _is_framing, _detected_sentence)
+_LINE_PIECES: _Pieces = (_lines, _is_framing_line, _detected_line)
+
+
 class _Remembered:
     """A detector that judges each distinct sentence once (a one-sentence line is judged as a line,
     then as a sentence)."""
@@ -240,34 +275,39 @@ class _Remembered:
         self.detector = detector
         self.seen: dict[str, bool] = {}
 
+    def judges(self, sentence: str) -> bool:
+        return self.detector.judges(sentence)
+
     def is_framing(self, sentence: str) -> bool:
         key = sentence.strip()
         if key not in self.seen:
-            self.seen[key] = self.detector.is_framing(key)
+            self.seen[key] = self.detector.is_framing(sentence)
         return self.seen[key]
 
 
 def _drop_leading_framing(
-    text: str, detector: FramingJudge | None = None, split: Callable[[str], list[str]] = _sentences
-) -> str:
-    """``text`` without the framing pieces (``split``: sentences or lines) that open it, kept whole
-    when nothing else is left. The detector does not judge the prompt's last piece, and a cut it
-    took part in must leave :data:`_MIN_REQUEST_WORDS` words."""
+    text: str, detector: FramingJudge | None = None, pieces: _Pieces = _SENTENCE_PIECES
+) -> tuple[str, bool]:
+    """``text`` without the framing pieces (sentences or lines) that open it, kept whole when
+    nothing else is left, and whether the detector took part in the cut. The detector does not
+    judge the prompt's last piece, and a cut it took part in must leave
+    :data:`_MIN_REQUEST_WORDS` words."""
+    split = pieces[0]
     head = text[:_FRAME_SCAN_CHARS]
     end = len(text.rstrip())
     cut = 0
     learned = False
-    for sentence in split(head):
-        framing, by_detector = _judged_framing(sentence, detector if cut + len(sentence) < end else None)
+    for piece in split(head):
+        framing, by_detector = _judged_framing(piece, pieces, detector if cut + len(piece) < end else None)
         if not framing:
             break
         learned |= by_detector
-        cut += len(sentence)
+        cut += len(piece)
     else:
-        return text  # framing only, or no end of framing within the scan window
+        return text, False  # framing only, or no end of framing within the scan window
     if learned and count_words(text[cut:]) < _MIN_REQUEST_WORDS:
-        return text
-    return text[cut:]
+        return text, False
+    return text[cut:], learned
 
 
 #: A header field opening a prompt: a key of at most three words, a colon, a short value
@@ -311,33 +351,37 @@ def _is_signature(piece: str) -> bool:
 
 
 def _drop_trailing_framing(
-    text: str, detector: FramingJudge | None = None, split: Callable[[str], list[str]] = _sentences
-) -> str:
-    """``text`` without the framing pieces (``split``: sentences or lines) that close it, and a
-    name signing them. The detector does not judge the prompt's first piece."""
+    text: str, detector: FramingJudge | None = None, pieces: _Pieces = _SENTENCE_PIECES
+) -> tuple[str, bool]:
+    """``text`` without the framing pieces (sentences or lines) that close it, and a name signing
+    them, and whether the detector took part in the cut. The detector does not judge the prompt's
+    first piece."""
+    split = pieces[0]
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
     begin = len(text) - len(text.lstrip())
-    tail = text[start:]
-    parts = split(tail)
+    parts = split(text[start:])
     if start:
-        parts = parts[1:]  # the first piece may be a cut sentence
+        parts = parts[1:]  # the first piece may be cut: it is taken for the request's end
     keep = len(text)
     signed = False  # only a name has been dropped so far: kept unless framing precedes it
     learned = False
-    for i, sentence in enumerate(reversed(parts)):
-        if i == 0 and len(parts) > 1 and _is_signature(sentence):
+    for i, piece in enumerate(reversed(parts)):
+        if i == 0 and len(parts) > 1 and _is_signature(piece):
             signed = True
-            keep -= len(sentence)
+            keep -= len(piece)
             continue
-        framing, by_detector = _judged_framing(sentence, detector if keep - len(sentence) > begin else None)
+        framing, by_detector = _judged_framing(piece, pieces, detector if keep - len(piece) > begin else None)
         if not framing:
-            if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
-                return text
-            return text[:keep]
+            break
         signed = False
         learned |= by_detector
-        keep -= len(sentence)
-    return text
+        keep -= len(piece)
+    else:
+        if not start:
+            return text, False  # framing only
+    if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
+        return text, False
+    return text[:keep], learned
 
 
 def strip_framing(text: str, leading: bool = True, trailing: bool = True, detector: FramingJudge | None = None) -> str:
@@ -347,20 +391,25 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
     so structural features can read the result. Nothing is removed when nothing else would remain.
     ``detector`` (see :mod:`classifier._framing`) recognises framing sentences the word rule misses.
     Whole lines are judged first, from each end (a ticket line, "Ticket #4411 | Priority: Low",
-    splits at its colons into fragments too short to judge), then sentences, from each end.
+    splits at its colons into fragments too short to judge), then sentences, from each end; the
+    detector takes part in one of the two at each end.
     """
     if leading:
         text = _drop_header_block(text.lstrip())
     text = remove_scaffold(text)
     judge = _Remembered(detector) if detector is not None else None
-    if leading:  # a title line may sit above a header block ("Ticket #{id} | Priority: Low")
-        text = _drop_header_block(_drop_leading_framing(text.lstrip(), judge, _lines))
-    if trailing:
-        text = _drop_trailing_framing(text.rstrip(), judge, _lines)
+    by_lines = {"leading": False, "trailing": False}  # the detector cut lines at that end
     if leading:
-        text = _drop_leading_framing(text.lstrip(), judge)
+        text, by_lines["leading"] = _drop_leading_framing(text.lstrip(), judge, _LINE_PIECES)
+        if by_lines["leading"]:  # a title line may sit above a header block ("Ticket #{id} | Priority: Low")
+            text = _drop_header_block(text)
     if trailing:
-        text = _drop_trailing_framing(text.rstrip(), judge)
+        text, by_lines["trailing"] = _drop_trailing_framing(text.rstrip(), judge, _LINE_PIECES)
+    # the detector cuts at most once at each end: lines, or else sentences
+    if leading:
+        text = _drop_leading_framing(text.lstrip(), None if by_lines["leading"] else judge)[0]
+    if trailing:
+        text = _drop_trailing_framing(text.rstrip(), None if by_lines["trailing"] else judge)[0]
     return text.strip()
 
 
@@ -454,7 +503,9 @@ def hash_ngrams(
 ) -> np.ndarray:
     """Bucket ids (``0 <= id < 2**bits``) of every char and word n-gram, and (with ``first_words``)
     of the first word and first two words, of a cleaned text given as code points (starting and
-    ending with a space)."""
+    ending with a space). Word n-grams of up to 64 words, 1 to 63 bits."""
+    if word_ngrams[1] > _MAX_WORD_NGRAM or not 0 < bits < 64:
+        raise ValueError(f"word n-grams of at most {_MAX_WORD_NGRAM} words and 1 to 63 bits, got {word_ngrams}, {bits}")
     n = cp.size
     pw, inv = _powers()
     # prefix[i] = sum_{j<i} cp[j] * P**-j ; hash(s, e) = (prefix[e] - prefix[s]) * P**(e-1)

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from classifier._features import (
+    _QUOTES,
     _code_points,
     _lines,
     _sentences,
@@ -47,6 +48,13 @@ CHAR_NGRAMS = (2, 4)
 WORD_NGRAMS = (1, 2)
 _HASHED_CHARS = 400
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+_OPTION_START = re.compile(r"\s*[(\[]?[A-Ea-e][.)\]:]\s")
+_QUOTED = re.compile(r'["“«„]([^"“”«»„\n]*)["”»“]')
+
+
+def _quotes_prose(sentence: str) -> bool:
+    """Whether ``sentence`` holds a quoted text of four words or more."""
+    return any(len(quoted.split()) >= 4 for quoted in _QUOTED.findall(sentence))
 
 
 def sentences(text: str) -> list[str]:
@@ -86,9 +94,17 @@ class FramingDetector:
         self.word_ngrams = word_ngrams
 
     def judges(self, sentence: str) -> bool:
-        """Whether ``sentence`` is judged at all: ``min_words`` words or more, ``max_chars``
-        characters at most (see :data:`MIN_WORDS`, :data:`MAX_CHARS`)."""
-        return len(sentence) <= self.max_chars and count_words(sentence) >= self.min_words
+        """Whether ``sentence`` (or line) is judged at all: ``min_words`` words or more,
+        ``max_chars`` characters at most (see :data:`MIN_WORDS`, :data:`MAX_CHARS`), no quoted
+        text of four words or more (a quoted message or phrase is the request's material; a JSON
+        field, ``"locale": "en-US",``, is not) and no answer-option label opening it
+        ("D. Myosin-actin detachment")."""
+        return (
+            len(sentence) <= self.max_chars
+            and count_words(sentence) >= self.min_words
+            and _OPTION_START.match(sentence) is None
+            and (_QUOTES.isdisjoint(sentence) or not _quotes_prose(sentence))
+        )
 
     def _buckets(self, sentence: str) -> np.ndarray:
         cleaned = fold_punctuation(sentence.casefold())[:_HASHED_CHARS]

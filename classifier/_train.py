@@ -348,13 +348,16 @@ def content_sentences(rows: Sequence[dict[str, Any]], rng: random.Random) -> lis
 
 
 def fit_framing_detector(
-    train: Sequence[dict[str, Any]], validation: Sequence[dict[str, Any]], seed: int = PERTURB_SEED
+    train: Sequence[dict[str, Any]],
+    validation: Sequence[dict[str, Any]],
+    seed: int = PERTURB_SEED,
+    bits: int = 16,
 ) -> FramingDetector:
     """The learned framing detector: framing parts against training prompts' sentences, its
-    threshold set on the validation prompts' sentences."""
+    threshold set on the validation prompts' sentences; ``bits`` must be the classifier's."""
     rng = random.Random(seed)
     framing = framing_sentences(rng)
-    return FramingDetector().fit(framing, content_sentences(train, rng), content_sentences(validation, rng))
+    return FramingDetector(bits=bits).fit(framing, content_sentences(train, rng), content_sentences(validation, rng))
 
 
 def fit_calibrated(
@@ -371,7 +374,7 @@ def fit_calibrated(
         for r in train
     ]
     x, y, w = with_perturbations(_texts(train), _tiers(train), weights)
-    detector = fit_framing_detector(train, validation)
+    detector = fit_framing_detector(train, validation, bits=int((params or {}).get("bits", 16)))
     clf = TierClassifier(**{**(params or {}), "verbose": verbose}).fit(x, y, sample_weight=w, framing_detector=detector)
     return clf.calibrate(_texts(validation), _tiers(validation))
 

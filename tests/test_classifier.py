@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from classifier import InvalidPrompt, ModelLoadError, ModelVersionMismatch, TierClassifier
-from classifier._features import PromptFeaturizer, clean_text, strip_framing
+from classifier._features import PromptFeaturizer, clean_text, fold_punctuation, strip_framing
 
 TOY = [
     ("Translate 'good morning' into French", "light"),
@@ -134,10 +134,19 @@ def test_cleaning_removes_format_only_differences() -> None:
         "USER: Which gas do plants absorb?\nASSISTANT:",
         "[INST] Which gas do plants absorb? [/INST]",
         "<user>Which gas do plants absorb?</user>",
+        "<s>[INST] <<SYS>>\n<</SYS>>\n\nWhich gas do plants absorb? [/INST]",
+        "<bos><start_of_turn>user\nWhich gas do plants absorb?<end_of_turn>\n<start_of_turn>model\n",
+        "<｜begin▁of▁sentence｜><｜User｜>Which gas do plants absorb?<｜Assistant｜>",
+        "[user] Which gas do plants absorb? [/user]",
     ],
 )
 def test_cleaning_removes_chat_scaffolding(wrapped: str) -> None:
     assert clean_text(wrapped, 3000, 1000) == clean_text("Which gas do plants absorb?", 3000, 1000)
+
+
+def test_cleaning_keeps_comparisons_and_brackets_that_are_not_chat_tokens() -> None:
+    for text in ("Is x < y and y > z?", "if a<b|c>d: return [s]", "Parse <start> and [end] tags"):
+        assert clean_text(text, 3000, 1000) == fold_punctuation(text.casefold().replace("1", "0"))
 
 
 def test_cleaning_drops_a_leading_persona_but_not_a_task_setup() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from classifier import TierClassifier, _wrappers
-from classifier._features import strip_framing
+from classifier._features import count_words, strip_framing
 from classifier._framing import MAX_CHARS, FramingDetector
 from classifier._train import content_sentences, load_rows
 from router.paths import data_dir
@@ -38,6 +38,9 @@ def toy_detector() -> FramingDetector:
 
 
 class AlwaysFraming:
+    def judges(self, sentence: str) -> bool:
+        return True
+
     def is_framing(self, sentence: str) -> bool:
         return True
 
@@ -146,13 +149,17 @@ def test_content_sentences_are_taken_where_framing_would_sit() -> None:
 
 
 class Known:
-    """A detector that takes exactly the given sentences or lines for framing."""
+    """A detector that takes exactly the given sentences or lines for framing; like the shipped one
+    it judges only pieces of three words or more."""
 
     def __init__(self, *framing: str) -> None:
         self.framing = set(framing)
 
+    def judges(self, sentence: str) -> bool:
+        return count_words(sentence) >= 3
+
     def is_framing(self, sentence: str) -> bool:
-        return sentence.strip() in self.framing
+        return self.judges(sentence) and sentence.strip() in self.framing
 
 
 def test_whole_lines_are_judged_before_their_sentences() -> None:
@@ -166,8 +173,51 @@ def test_whole_lines_are_judged_before_their_sentences() -> None:
     headed = f"{ticket}\nFrom: Ana <ana@example.com>\nDate: 9 Apr 2024\nSubject: quick one\n\n{question}"
     assert strip_framing(headed, detector=detector) == question
     assert strip_framing(f"{ticket}\n{question}") == f"{ticket}\n{question}"  # no detector: kept
-    # the line guards hold as the sentence guards do: the last line is never judged from the start
-    assert strip_framing(ticket, detector=detector) == ticket
+    # the line guards hold as the sentence guards do: the last line is never judged from the start,
+    # nor the first from the end, and a cut must leave three words
+    two = "Hello there to the whole team.\nThanks a lot to everyone here."
+    assert strip_framing(two, trailing=False, detector=AlwaysFraming()) == "Thanks a lot to everyone here."
+    assert strip_framing(two, leading=False, detector=AlwaysFraming()) == "Hello there to the whole team."
+    assert strip_framing(f"{ticket}\nWhy?", detector=detector) == f"{ticket}\nWhy?"
+
+
+def test_line_pass_keeps_requests_and_finds_footers_after_long_lines() -> None:
+    # a persona opening a line does not make the rest of the line framing
+    prompt = "You are a helpful assistant. Summarize the causes of World War I.\nKeep it under 100 words."
+    assert strip_framing(prompt) == "Summarize the causes of World War I.\nKeep it under 100 words."
+    # a footer after a paragraph longer than the scan window is still found
+    footer = "Attachments: none | SLA: 48h"
+    paragraph = "Explain how the tides work. " + "The moon pulls on the oceans of the earth. " * 16
+    assert len(paragraph) > 600
+    assert strip_framing(f"{paragraph}\n{footer}", detector=Known(footer)) == paragraph.strip()
+
+
+def test_a_line_holding_a_request_sentence_is_not_framing() -> None:
+    """The detector may take a whole line for framing while one of its sentences is the request:
+    then only the sentences go (and the detector cuts at most once at each end)."""
+    line = "Dear team, I am writing about this. Write a haiku about autumn."
+    detector = Known(line, "Dear team, I am writing about this.")
+    assert strip_framing(f"{line}\nKeep it short.", detector=detector) == "Write a haiku about autumn.\nKeep it short."
+    greeting = "Hi there team, hope you are all well."
+    # a line cut by the detector at the start: the sentence pass there uses the word rule only
+    detector = Known(greeting, "I am writing about this one.")
+    text = f"{greeting}\nI am writing about this one. Write a haiku about autumn.\nKeep it short."
+    assert strip_framing(text, detector=detector).startswith("I am writing about this one.")
+
+
+def test_detector_never_judges_quoted_material_or_answer_options() -> None:
+    detector = TierClassifier.load().framing_detector_
+    assert detector is not None
+    for piece in (
+        '"Hello team, thanks a lot for your help with this!"',
+        "D. Thanks a lot for your help",
+        "b) Hello there",
+    ):
+        assert not detector.judges(piece)
+    question = "Which of these is a mammal?\nA. Shark\nB. Dolphin\nC. Trout\nD. Thanks for the help everyone"
+    assert strip_framing(question, detector=detector) == question
+    mail = 'Classify the e-mail as order, return or complaint.\n\n"Hello, thanks a lot for your help, kind regards!"'
+    assert strip_framing(mail, detector=detector) == mail
 
 
 def test_framing_ngrams_carry_no_weight(toy_detector: FramingDetector) -> None:
