@@ -8,9 +8,9 @@ written afterwards; later, framing words its sentences use that the cleaning mis
 the cleaning's general vocabulary (no template was special-cased), so it is no longer untouched.
 The third was written by a reviewer and kept from whoever changed the classifier until it was
 measured; the framing parts and the learned framing detector came after it was seen. The fourth,
-fifth, sixth, seventh and eighth were written blind by helper sessions that read nothing of the
-project; each was blind until it guided a change (see the comment above each set). The seventh
-and eighth, each measured once on the shipped model, are the honest figures for it.
+fifth, sixth, seventh, eighth and ninth were written blind by helper sessions that read nothing
+of the project; each was blind until it guided a change (see the comment above each set). The
+ninth, measured once on the shipped model with the final framing code, is the honest figure.
 """
 
 from __future__ import annotations
@@ -685,9 +685,176 @@ BLIND_8_PREAMBLES = (
     ),
     "Dzień dobry, pisze z telefonu wiec sorry za literówki. {text} Z góry dzięki, Kasia",
 )
+#: A ninth set, blind: written by a fourth helper session that read nothing of the project, to a
+#: brief asking for a representative week of a company gateway (internal and external assistants'
+#: system prompts, raw chat templates and API bodies, retrieval and add-in prompts, mails with
+#: quoted threads and disclaimers, tickets, forum posts, texts, relayed and dictated messages) in 14
+#: languages; four of its 24 were dropped because training uses a part of them. Measured once, on
+#: the shipped model 20261122-114114 with the final framing code (0.848 test split, 0.823 MMLU),
+#: then on 20261122-102054 for comparison (0.828, 0.823), and read only after that.
+BLIND_9_PREAMBLES = (
+    (
+        "You are OpsAssist, the internal operations assistant for Northline Freight & Logistics.\n"
+        "Current date: 2024-11-14 (Thursday). Timezone: America/Chicago.\n"
+        "User: dispatcher_id=D-4471, role=Dispatch Supervisor, depot=Memphis Hub (MEM-02).\n"
+        "Rules:\n"
+        "- Be concise; dispatchers read replies on handheld terminals.\n"
+        "- Plain text only, no tables wider than 60 characters.\n"
+        "- Never share customer PII or rate-card data outside the user's depot.\n"
+        "- Respond in English unless the user writes in Spanish.\n"
+        "\n"
+        "User message:\n"
+        "{text}"
+    ),
+    (
+        "Du bist der Archiv-Assistent der Rheinischen Allgemeinen Zeitung und unterstützt die Redaktion (Archivbestand 1949 bis heute).\n"  # noqa: E501
+        "Heutiges Datum: 21.05.2024\n"
+        "Angemeldet: r.hoffmann (Ressort Lokales)\n"
+        "Hinweise: Antworte sachlich und auf Deutsch. Markdown ist erlaubt, Bilder nicht. Keine personenbezogenen Daten aus gesperrten Beständen ausgeben.\n"  # noqa: E501
+        "---\n"
+        "Anfrage: {text}\n"
+        "---"
+    ),
+    (
+        "Eres Lupi, el búho sabio de la app educativa «Aprende Jugando». Hablas con niños y niñas de 8 a 12 años.\n"
+        "Reglas:\n"
+        "1. Usa frases cortas y palabras sencillas.\n"
+        "2. Sé amable y anima siempre al niño o a la niña.\n"
+        "3. No pidas ni guardes datos personales (nombre completo, dirección, colegio).\n"
+        "4. Puedes usar algún emoji 🦉✨, pero sin pasarte.\n"
+        "Perfil: edad=10, curso=5º de Primaria, idioma=es-ES\n"
+        "Pregunta del niño: {text}"
+    ),
+    (
+        "[FitPulse Coach v2.3 | user: Jordan, 34, goal: half-marathon, units: metric] Keep replies friendly and under 150 words. Question: {text}"  # noqa: E501
+    ),
+    (
+        "Je bent de digitale assistent van de Gemeente Zwolle. Je beantwoordt vragen van inwoners namens de gemeente.\n"
+        "- Schrijf in eenvoudig Nederlands (taalniveau B1).\n"
+        "- Wees vriendelijk en to the point.\n"
+        "- Vraag nooit naar BSN, wachtwoorden of bankgegevens.\n"
+        "Kanaal: website-chat | Datum: 9 januari 2025 | Sessie: 7f3a-22c1\n"
+        "\n"
+        "Vraag van inwoner: {text}"
+    ),
+    (
+        "You are Guide, the in-app onboarding assistant for Tallyframe (project budgeting software).\n"
+        "Account: Acme Interiors Ltd · Plan: Growth (trial, 9 days left) · Seats: 4/10\n"
+        "User: priya.n@acmeinteriors.co.uk · Role: Admin · Signed up: 2025-02-02\n"
+        "Style guide: warm, clear, second person. Use numbered steps when explaining procedures. Keep answers under 200 words where possible. Do not mention competitors.\n"  # noqa: E501
+        "\n"
+        "{text}"
+    ),
+    (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n"
+        "\n"
+        "Cutting Knowledge Date: December 2023\n"
+        "Today Date: 26 Jul 2024\n"
+        "\n"
+        "You are a helpful assistant<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+        "\n"
+        "{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+        "\n"
+    ),
+    (
+        "<|im_start|>system\n"
+        "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
+        "<|im_start|>user\n"
+        "{text}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
+    "<s>[INST] {text} [/INST]",
+    (
+        "Contexte récupéré (base de connaissances interne, 3 passages) :\n"
+        "[1] source: wiki/rh/conges.md — « Les demandes de congés se font via le portail MonRH au moins 15 jours à l'avance. »\n"  # noqa: E501
+        "[2] source: wiki/it/vpn.md — « Le VPN est obligatoire pour accéder aux outils internes hors des locaux. »\n"
+        "[3] source: faq/general.md — « Le standard est joignable du lundi au vendredi de 8h30 à 18h. »\n"
+        "---------------------\n"
+        "En t'appuyant sur le contexte ci-dessus s'il est pertinent, réponds à la question.\n"
+        "Question : {text}\n"
+        "Réponse :"
+    ),
+    (
+        "You are an autonomous agent with access to these tools:\n"
+        "python_repl: executes Python code and returns stdout.\n"
+        "web_search: searches the web and returns the top results.\n"
+        "\n"
+        "Use the following format:\n"
+        "Question: the input question you must answer\n"
+        "Thought: think about what to do\n"
+        "Action: one of [python_repl, web_search]\n"
+        "Action Input: the input to the action\n"
+        "Observation: the result of the action\n"
+        "... (Thought/Action/Action Input/Observation can repeat N times)\n"
+        "Final Answer: the final answer to the original question\n"
+        "\n"
+        "Begin!\n"
+        "\n"
+        "Question: {text}\n"
+        "Thought:"
+    ),
+    "hey quick one, {text} thanks!!",
+    (
+        "Betreff: AW: AW: Kurze Frage\n"
+        "\n"
+        "Hallo Herr Brandt,\n"
+        "\n"
+        "vielen Dank für Ihre schnelle Rückmeldung und entschuldigen Sie bitte die erneute Störung. Wie besprochen schicke ich Ihnen mein Anliegen noch einmal schriftlich:\n"  # noqa: E501
+        "\n"
+        "{text}\n"
+        "\n"
+        "Für eine kurze Antwort wäre ich Ihnen sehr dankbar, gerne auch bis Ende der Woche.\n"
+        "\n"
+        "Mit freundlichen Grüßen\n"
+        "Sabine Keller\n"
+        "Teamleitung Controlling\n"
+        "Krämer & Söhne GmbH | Industriestraße 14 | 70565 Stuttgart\n"
+        "Tel.: +49 711 248903-17 | Mobil: +49 170 5583412\n"
+        "\n"
+        "Diese E-Mail enthält vertrauliche und/oder rechtlich geschützte Informationen. Wenn Sie nicht der richtige Adressat sind oder diese E-Mail irrtümlich erhalten haben, informieren Sie bitte sofort den Absender und vernichten Sie diese E-Mail. Das unerlaubte Kopieren sowie die unbefugte Weitergabe dieser E-Mail sind nicht gestattet.\n"  # noqa: E501
+        "\n"
+        "> Am 04.06.2024 um 09:12 schrieb Thomas Brandt <t.brandt@kraemer-soehne.de>:\n"
+        "> Hallo Frau Keller, schicken Sie mir Ihre Frage gerne per Mail, dann schaue ich sie mir an.\n"
+        "> Viele Grüße, T. Brandt"
+    ),
+    (
+        "제목: 질문 하나 드려도 될까요? ㅠㅠ\n"
+        "태그: #질문 #도움요청 #급함\n"
+        "작성자: 밤샘공부중 | 2024.09.18 01:47 | 조회 12\n"
+        "\n"
+        "안녕하세요, 며칠째 고민하다가 글 올립니다.\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "답변해 주시면 정말 감사하겠습니다! 🙏"
+    ),
+    "slt 😊 dsl de te déranger mais g une question stp : {text} merci d'avance t'es la meilleure 🙏🙏",
+    (
+        "Habari! Naandika kwa niaba ya kaka yangu Juma, kwa sababu hana simu janja. Ameniomba nikuulize hivi:\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Tafadhali jibu kwa Kiswahili rahisi ili nimweleze. Asante sana!"
+    ),
+    (
+        "[Voice input – transcribed automatically, confidence 0.87]\n"
+        "uh okay so um hi, yeah so I've got this thing I need help with, um, basically it's like... {text} ...yeah, um, that's it I think. okay thanks bye"  # noqa: E501
+    ),
+    ("<bos><start_of_turn>user\n請用繁體中文回答。\n\n{text}<end_of_turn>\n<start_of_turn>model\n"),
+    (
+        "Ти — помічник студентів у Telegram-боті «КПІ Помічник» Київського політехнічного інституту.\n"
+        "Дата: 15 жовтня 2024 р.\n"
+        "Користувач: @oksana_m, 2 курс, факультет інформатики та обчислювальної техніки.\n"
+        "Правила: відповідай українською мовою, ввічливо та стисло; використовуй лише той Markdown, який підтримує Telegram (жирний, курсив, моноширинний).\n"  # noqa: E501
+        "\n"
+        "Повідомлення користувача:\n"
+        "{text}"
+    ),
+    "Hej! Jeg håber, du kan hjælpe mig med følgende: {text} På forhånd tak, Mette",
+)
 #: Floors for the later sets, a few points under what the shipped model measured (README "Format
 #: robustness"): their preambles carry words the cleaning cannot know to be framing. The fifth to
-#: eighth sets' are lower: on them the 90% goal is not met.
+#: ninth sets' are lower: on them the 90% goal is not met.
 LATER_SETS = (
     ("second", FRESH_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
     ("third", BLIND_PREAMBLES, {"test": 0.90, "mmlu": 0.85}),
@@ -696,6 +863,7 @@ LATER_SETS = (
     ("sixth", BLIND_6_PREAMBLES, {"test": 0.84, "mmlu": 0.83}),
     ("seventh", BLIND_7_PREAMBLES, {"test": 0.84, "mmlu": 0.83}),
     ("eighth", BLIND_8_PREAMBLES, {"test": 0.86, "mmlu": 0.85}),
+    ("ninth", BLIND_9_PREAMBLES, {"test": 0.82, "mmlu": 0.79}),
 )
 
 
@@ -715,6 +883,7 @@ def _training_parts() -> list[str]:
         BLIND_6_PREAMBLES,
         BLIND_7_PREAMBLES,
         BLIND_8_PREAMBLES,
+        BLIND_9_PREAMBLES,
     ],
 )
 def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
