@@ -12,8 +12,10 @@ ignores (``framing_cutoff`` in :class:`classifier._features.PromptFeaturizer`).
 
 It only judges sentences of at least :data:`MIN_WORDS` words (numbers, names and single words,
 "None.", "Pluto", are too short to tell and are often the end of a prompt: an answer option) and
-at most :data:`MAX_CHARS` characters, and never the prompt's first or last sentence from the side
-where it would be the request itself (see :func:`classifier._features.strip_framing`).
+at most :data:`MAX_CHARS` characters, holding no quoted text of four words or more and not opening
+with an answer-option label (:meth:`FramingDetector.judges`), and never the prompt's first or last
+sentence from the side where it would be the request itself (see
+:func:`classifier._features.strip_framing`).
 """
 
 from __future__ import annotations
