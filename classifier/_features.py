@@ -39,7 +39,12 @@ _FIRST_SALTS = tuple(_SALT_FIRST + np.uint64(size) for size in range(65))
 _MAX_WORD_NGRAM = len(_WORD_SALTS) - 1
 _SHIFTS = tuple(np.uint64(64 - bits) for bits in range(65))
 
-_OPTION_LABEL = re.compile(r"(?m)^[ \t]*[\(\[]?[a-e][\.\)\]:][ \t]+")
+#: A multiple-choice option label opening a line (``A.``, ``(b)``): dropped from the cleaned text
+#: (:data:`_OPTION_LABEL`, after case folding) and never judged by the framing detector
+#: (:data:`OPTION_START`).
+_OPTION = r"[ \t]*[\(\[]?[a-e][\.\)\]:][ \t]+"
+_OPTION_LABEL = re.compile("(?m)^" + _OPTION)
+OPTION_START = re.compile(_OPTION, re.IGNORECASE)
 _TRAILING_ANSWERS = ("answer:", "réponse:", "réponse :", "antwort:", "respuesta:")
 #: Chat scaffolding that carries no difficulty: the template tokens of common open models
 #: (``<|im_start|>``, ``<｜User｜>``, ``[INST]``, ``<<SYS>>``, ``<start_of_turn>user``, ``<s>``,
@@ -398,18 +403,18 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
         text = _drop_header_block(text.lstrip())
     text = remove_scaffold(text)
     judge = _Remembered(detector) if detector is not None else None
-    by_lines = {"leading": False, "trailing": False}  # the detector cut lines at that end
+    lines_cut_at_start = lines_cut_at_end = False  # by the detector
     if leading:
-        text, by_lines["leading"] = _drop_leading_framing(text.lstrip(), judge, _LINE_PIECES)
-        if by_lines["leading"]:  # a title line may sit above a header block ("Ticket #{id} | Priority: Low")
+        text, lines_cut_at_start = _drop_leading_framing(text.lstrip(), judge, _LINE_PIECES)
+        if lines_cut_at_start:  # a title line may sit above a header block ("Ticket #{id} | Priority: Low")
             text = _drop_header_block(text)
     if trailing:
-        text, by_lines["trailing"] = _drop_trailing_framing(text.rstrip(), judge, _LINE_PIECES)
+        text, lines_cut_at_end = _drop_trailing_framing(text.rstrip(), judge, _LINE_PIECES)
     # the detector cuts at most once at each end: lines, or else sentences
     if leading:
-        text = _drop_leading_framing(text.lstrip(), None if by_lines["leading"] else judge)[0]
+        text = _drop_leading_framing(text.lstrip(), None if lines_cut_at_start else judge)[0]
     if trailing:
-        text = _drop_trailing_framing(text.rstrip(), None if by_lines["trailing"] else judge)[0]
+        text = _drop_trailing_framing(text.rstrip(), None if lines_cut_at_end else judge)[0]
     return text.strip()
 
 

@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier._features import (
     _QUOTES,
+    OPTION_START,
     _code_points,
     _lines,
     _sentences,
@@ -50,7 +51,6 @@ CHAR_NGRAMS = (2, 4)
 WORD_NGRAMS = (1, 2)
 _HASHED_CHARS = 400
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
-_OPTION_START = re.compile(r"\s*[(\[]?[A-Ea-e][.)\]:]\s")
 _QUOTED = re.compile(r'["“«„]([^"“”«»„\n]*)["”»“]')
 
 
@@ -104,7 +104,7 @@ class FramingDetector:
         return (
             len(sentence) <= self.max_chars
             and count_words(sentence) >= self.min_words
-            and _OPTION_START.match(sentence) is None
+            and OPTION_START.match(sentence) is None
             and (_QUOTES.isdisjoint(sentence) or not _quotes_prose(sentence))
         )
 

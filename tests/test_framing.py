@@ -37,6 +37,19 @@ def toy_detector() -> FramingDetector:
     return FramingDetector(bits=12, content_false_positives=0.0).fit(FRAMING, CONTENT, CONTENT)
 
 
+#: A toy corpus for classifiers fitted with a detector.
+TOY_TEXTS = ["Translate 'yes' into Spanish", "Plan a week of meals on a budget", "Prove Fermat's little theorem"] * 4
+TOY_TIERS = ["light", "intermediate", "advanced"] * 4
+
+
+@pytest.fixture(scope="module")
+def detector() -> FramingDetector:
+    """The shipped model's framing detector."""
+    shipped = TierClassifier.load().framing_detector_
+    assert shipped is not None
+    return shipped
+
+
 class AlwaysFraming:
     def judges(self, sentence: str) -> bool:
         return True
@@ -107,9 +120,7 @@ def test_detector_state_round_trip(toy_detector: FramingDetector) -> None:
 
 
 def test_classifier_with_a_detector_saves_and_loads_it(tmp_path, toy_detector: FramingDetector) -> None:
-    texts = ["Translate 'yes' into Spanish", "Plan a week of meals on a budget", "Prove Fermat's little theorem"] * 4
-    tiers = ["light", "intermediate", "advanced"] * 4
-    clf = TierClassifier(bits=12).fit(texts, tiers, framing_detector=toy_detector)
+    clf = TierClassifier(bits=12).fit(TOY_TEXTS, TOY_TIERS, framing_detector=toy_detector)
     clf.save(tmp_path)
     loaded = TierClassifier.load(tmp_path)
     assert loaded.framing_detector_ is not None
@@ -119,19 +130,16 @@ def test_classifier_with_a_detector_saves_and_loads_it(tmp_path, toy_detector: F
     np.testing.assert_array_equal(loaded.featurizer_.extract(wrapped)[0], loaded.featurizer_.extract(question)[0])
 
 
-def test_shipped_detector_strips_framing_the_word_rule_misses() -> None:
-    detector = TierClassifier.load().framing_detector_
-    assert detector is not None
+def test_shipped_detector_strips_framing_the_word_rule_misses(detector: FramingDetector) -> None:
     question = "Which planet has the shortest year?\nA. Mercury\nB. Venus\nC. Earth"
     letter = f"Könnten Sie mir bitte bei folgender Frage helfen?\n\n{question}\n\nVielen Dank und freundliche Grüße"
     assert strip_framing(letter) != question  # the word rule alone keeps it
     assert strip_framing(letter, detector=detector) == question
 
 
-def test_shipped_detector_rarely_strips_real_prompts() -> None:
+def test_shipped_detector_rarely_strips_real_prompts(detector: FramingDetector) -> None:
     """On test-split prompts (never trained on), the detector must almost never take a sentence
     of the prompt for framing: that would drop part of the request."""
-    detector = TierClassifier.load().framing_detector_
     rows = random.Random(5).sample(load_rows(data_dir() / "corpus" / "test.jsonl.gz"), 2000)
     changed = sum(strip_framing(r["text"], detector=detector) != strip_framing(r["text"]) for r in rows)
     print(f"detector changed {changed} of {len(rows)} test prompts")
@@ -205,9 +213,7 @@ def test_a_line_holding_a_request_sentence_is_not_framing() -> None:
     assert strip_framing(text, detector=detector).startswith("I am writing about this one.")
 
 
-def test_detector_never_judges_quoted_material_or_answer_options() -> None:
-    detector = TierClassifier.load().framing_detector_
-    assert detector is not None
+def test_detector_never_judges_quoted_material_or_answer_options(detector: FramingDetector) -> None:
     for piece in (
         '"Hello team, thanks a lot for your help with this!"',
         "D. Thanks a lot for your help",
@@ -223,16 +229,14 @@ def test_detector_never_judges_quoted_material_or_answer_options() -> None:
 def test_framing_ngrams_carry_no_weight(toy_detector: FramingDetector) -> None:
     """Buckets the detector weighs above ``framing_cutoff`` get idf 0: framing words left in a
     prompt neither move its tier nor dilute its own n-grams."""
-    texts = ["Translate 'yes' into Spanish", "Plan a week of meals on a budget", "Prove Fermat's little theorem"] * 4
-    tiers = ["light", "intermediate", "advanced"] * 4
-    clf = TierClassifier(bits=12, framing_cutoff=0.5).fit(texts, tiers, framing_detector=toy_detector)
+    clf = TierClassifier(bits=12, framing_cutoff=0.5).fit(TOY_TEXTS, TOY_TIERS, framing_detector=toy_detector)
     framing = toy_detector.weights_ > 0.5
     assert framing.sum() >= 5
     assert not clf.featurizer_.idf_[framing].any() and clf.featurizer_.idf_[~framing].all()
-    plain = TierClassifier(bits=12, framing_cutoff=None).fit(texts, tiers, framing_detector=toy_detector)
+    plain = TierClassifier(bits=12, framing_cutoff=None).fit(TOY_TEXTS, TOY_TIERS, framing_detector=toy_detector)
     assert plain.featurizer_.idf_.all()
     with pytest.raises(ValueError, match="buckets"):
-        TierClassifier(bits=13).fit(texts, tiers, framing_detector=toy_detector)
+        TierClassifier(bits=13).fit(TOY_TEXTS, TOY_TIERS, framing_detector=toy_detector)
 
 
 def test_composed_wrappers_hold_the_request_once_and_no_placeholder() -> None:
