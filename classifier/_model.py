@@ -177,16 +177,20 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit or load a model")
 
     def _packed(self) -> np.ndarray:
-        """Per-tier n-gram weights and the squared idf as one (4, n) array: one gather per prompt."""
+        """Per-tier n-gram weights and the squared idf of each bucket as one 16-byte element (four
+        float32 in one cache line): one gather per prompt touches one line per n-gram, not four."""
         packed: np.ndarray | None = getattr(self, "_packed_cache", None)
         if packed is None:
-            packed = np.ascontiguousarray(np.vstack([*self.hashed_weights_, self.idf_squared_]), dtype=np.float32)
+            rows = np.column_stack([*self.hashed_weights_, self.idf_squared_]).astype(np.float32)
+            packed = np.ascontiguousarray(rows).view(np.dtype((np.void, 16))).ravel()
             self._packed_cache = packed
         return packed
 
     def _logits_one(self, text: str) -> np.ndarray:
         buckets, raw = self.featurizer_.extract(text)
-        sums = np.take(self._packed(), buckets, axis=1).sum(axis=1).astype(np.float64)
+        gathered = np.take(self._packed(), buckets).view(np.float32).reshape(-1, 4)
+        # summed per row of a (4, n) copy: the same float32 sums, in the same order, as ever
+        sums = np.ascontiguousarray(gathered.T).sum(axis=1).astype(np.float64)
         mass = float(sums[3]) ** (0.5 * self.norm_power)
         hashed = sums[:3] / mass if mass > 0 else sums[:3] * 0.0
         return hashed + self.featurizer_.scale_dense(raw) @ self.structural_weights_ + self.intercept_
