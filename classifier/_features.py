@@ -28,13 +28,13 @@ from tqdm.auto import tqdm
 _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_SALT_CHAR = np.uint64(0x51ED270B27A5F0D1)
+_SALT_CHAR = np.array(0x51ED270B27A5F0D1, dtype=np.uint64)  # 0-d arrays: cheaper operands than scalars
 _SALT_WORD = np.uint64(0xC2B2AE3D27D4EB4F)
 
 _SALT_FIRST = np.uint64(0x165667B19E3779F9)
 #: Per-size salts of word n-grams (up to 64 words) and of the opening words, and the shift
 #: keeping ``bits`` bits.
-_WORD_SALTS = tuple(_SALT_WORD + np.uint64(size) for size in range(65))
+_WORD_SALTS = tuple(np.array(_SALT_WORD + np.uint64(size)) for size in range(65))
 _FIRST_SALTS = tuple(_SALT_FIRST + np.uint64(size) for size in range(65))
 _MAX_WORD_NGRAM = len(_WORD_SALTS) - 1
 _SHIFTS = tuple(np.uint64(64 - bits) for bits in range(65))
@@ -542,8 +542,8 @@ def hash_ngrams(
     pw, inv = _powers()
     # prefix[i] = sum_{j<i} cp[j] * P**-j ; hash(s, e) = (prefix[e] - prefix[s]) * P**(e-1)
     prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(cp * inv[:n], out=prefix[1:])
-    spaces = np.flatnonzero(cp == 32)
+    np.add.accumulate(cp * inv[:n], out=prefix[1:])
+    spaces = (cp == 32).nonzero()[0]
     words = spaces.size - 1
     char_sizes = [size for size in range(char_ngrams[0], char_ngrams[1] + 1) if n >= size]
     word_sizes = [size for size in range(word_ngrams[0], word_ngrams[1] + 1) if 1 <= size <= words]
@@ -562,7 +562,7 @@ def hash_ngrams(
     np.bitwise_xor(out[:at], _SALT_CHAR, out=out[:at])
     if word_sizes:
         # the prefix sums at every word start and end, gathered once for all n-gram sizes
-        at_start, at_end, power = prefix[spaces[:-1] + 1], prefix[spaces[1:]], pw[spaces[1:] - 1]
+        at_start, at_end, power = prefix[1:][spaces[:-1]], prefix[spaces[1:]], pw[spaces[1:] - 1]
         for size in word_sizes:
             h = out[at : at + words - size + 1]
             np.subtract(at_end[size - 1 :], at_start[: words - size + 1], out=h)
