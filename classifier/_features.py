@@ -25,6 +25,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from classifier._turns import newest_user_turn
+
 _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -488,9 +490,11 @@ def _powers() -> tuple[np.ndarray, np.ndarray]:
 
 def bound_text(text: str, head_chars: int, tail_chars: int, detector: FramingJudge | None = None) -> str:
     """``text`` without its framing (:func:`strip_framing`), which is looked for only in the first
-    ``head_chars`` and the last ``tail_chars`` characters of a long prompt."""
+    ``head_chars`` and the last ``tail_chars`` characters of a long prompt. A chat flattened into a
+    prompt of at most ``head_chars + tail_chars`` characters is first cut to its newest user turn
+    (:func:`classifier._turns.newest_user_turn`); a longer one is not (its middle is not read)."""
     if len(text) <= head_chars + tail_chars:
-        return strip_framing(text, detector=detector)
+        return strip_framing(newest_user_turn(text), detector=detector)
     middle_end = len(text) - tail_chars if tail_chars else len(text)
     head = strip_framing(text[:head_chars], trailing=False, detector=detector)
     tail = strip_framing(text[middle_end:], leading=False, detector=detector) if tail_chars else ""
