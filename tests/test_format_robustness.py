@@ -7,10 +7,11 @@ memory. The first held-out set was known when the preamble cleaning was designed
 written afterwards; later, framing words its sentences use that the cleaning missed were added to
 the cleaning's general vocabulary (no template was special-cased), so it is no longer untouched.
 The third was written by a reviewer and kept from whoever changed the classifier until it was
-measured; the framing parts and the learned framing detector came after it was seen. The fourth,
-fifth, sixth, seventh, eighth and ninth were written blind by helper sessions that read nothing
-of the project; each was blind until it guided a change (see the comment above each set). The
-ninth, measured once on the shipped model with the final framing code, is the honest figure.
+measured; the framing parts and the learned framing detector came after it was seen. The fourth
+to eleventh were written blind by helper sessions that read nothing of the project; each was
+blind until it guided a change (see the comment above each set). The tenth (well-known public
+system prompts) led to the newest-user-turn cut; the eleventh, written after it and measured once
+on the shipped model with the final code, is the honest figure.
 """
 
 from __future__ import annotations
