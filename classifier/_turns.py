@@ -10,11 +10,21 @@ The router reads the newest user turn of a structured request and never the syst
 (:mod:`router.prompt`); :func:`newest_user_turn` does the same for a flattened one. A system prompt
 says who the assistant is, not how hard the request is, and a long one outweighs the request.
 
-Only a prompt that is plainly a chat waiting for its reply is cut: it has a user-turn marker; the
-text before the first marker of that kind is empty (bar template tokens such as ``<s>``) or names the
-assistant ("You are ...", "The assistant is ...", "... language model ..."); and after the last user
-turn come only markers of the same kind (an assistant cue, an end-of-turn token), never text. So a
-transcript given as material ("Summarise this chat:\\nUser: ...\\nAgent: ...") is left whole.
+Turns are marked by a model's chat-template tokens (ChatML, Llama 2 and 3, Zephyr and Phi, Gemma,
+DeepSeek), by role tags and brackets (``<user>``, ``[assistant]``) or by role labels (``User:``,
+``### Human:``, ``Utilisateur :``, Vicuna's inline ``USER:``). The first user marker's kind is the
+chat's; markers of another kind, and labels written in another style (``user:`` in a YAML block
+under ``User:``), are the turn's own text. Only a prompt that is plainly a chat is cut:
+
+* after the last user turn come only markers of the chat's kind, never text;
+* the text before the first marker does not end with a colon (it would introduce the chat as
+  material: "Summarise this conversation:\\nUser: ...");
+* a turn marked by a model's template tokens must be closed (``[/INST]``, ``<|im_end|>``): "What
+  does [INST] mean?" is a question about the template;
+* tags, brackets and labels, which people also write as content, must end with a cue for the
+  reply (``Assistant:``, ``</user><assistant>``, or a name alone on the last line, ``Aurora:``),
+  and the text before the first of them must be empty or name the assistant ("You are Nova, a
+  large language model", "The assistant is ...").
 """
 
 from __future__ import annotations
@@ -27,50 +37,59 @@ _USER_WORDS = (
     r"|utente|usuário|usuária|utilizador|gebruiker"
 )
 _SYSTEM_WORDS = r"system|système|systeme|sistema|systeem"
-_ASSISTANT_WORDS = r"assistant|assistente|assistent|assistentin|asistente|ai|ia|ki|bot|chatbot|model|gpt"
+_ASSISTANT_WORDS = r"assistant|assistente|assistent|assistentin|asistente|ai|ia|ki|bot|chatbot"
+_ROLES = f"{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS}"
 
-#: Template tokens by family; a token's role is the role word in it (none: an end-of-turn token).
-_TOKENS: tuple[tuple[str, str], ...] = (
+#: A model's chat-template tokens, by template; a token's role is the role word in it (none: an
+#: end-of-turn token).
+_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("chatml", r"<\|im_start\|>[ \t]*(?:system|user|assistant)\b|<\|im_end\|>"),
     ("llama3", r"<\|start_header_id\|>[ \t]*(?:system|user|assistant)[ \t]*<\|end_header_id\|>|<\|eot_id\|>"),
     ("pipe", r"<\|(?:system|user|assistant)\|>|<\|end\|>|</s>"),
     ("llama2", r"<<SYS>>|<</SYS>>|\[INST\]|\[/INST\]"),
     ("gemma", r"<start_of_turn>[ \t]*(?:user|model)\b|<end_of_turn>"),
     ("deepseek", r"<｜(?:User|Assistant)｜>"),
-    ("tag", rf"</?(?:{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS})>"),
-    ("bracket", rf"\[(?:{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS})\]"),
 )
-_TOKEN = re.compile("|".join(f"(?P<{family}>{pattern})" for family, pattern in _TOKENS), re.IGNORECASE)
-_ROLE_WORD = re.compile(rf"\b(?:{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS})\b", re.IGNORECASE)
-#: A role label opening a line ("User:", "### System:", "Utilisateur :", "User question:").
-#: Matched in "\n" + text: a line break first lets the regex engine jump between line breaks.
+_TEMPLATE_FAMILIES = frozenset(family for family, _ in _TEMPLATES)
+_TOKEN = re.compile(
+    "|".join(f"(?P<{family}>{pattern})" for family, pattern in _TEMPLATES)
+    + rf"|(?P<tag></?(?:{_ROLES})>)|(?P<bracket>\[(?:{_ROLES})\])",
+    re.IGNORECASE,
+)
+_TOKEN_START = re.compile(r"[<\[]")
+_ROLE_WORD = re.compile(rf"\b(?:{_ROLES}|model)\b", re.IGNORECASE)
+#: A role label opening a line ("User:", "### System:", "**User**:", "Utilisateur :", "User
+#: question:"), matched in "\n" + text: a line break first lets the regex engine jump from one
+#: line break to the next. Group 1 is the decoration, group 2 the role word.
 _LABEL = re.compile(
-    rf"\n[ \t#>*]*({_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS})"
-    r"(?:[ \t]+(?:message|request|prompt|query|question|input|turn))?[ \t]*:",
+    rf"\n([ \t#>*]*)({_ROLES})\**(?:[ \t]+(?:message|request|prompt|query|question|input|turn))?[ \t]*:",
     re.IGNORECASE,
 )
-#: The upper-case labels some formats write inline ("... polite answers. USER: ... ASSISTANT:").
-_INLINE_LABEL = re.compile(r"[.!?] (USER|HUMAN|SYSTEM|ASSISTANT):")
+#: The upper-case labels some formats write inline ("... polite answers. USER: ... ASSISTANT:",
+#: "Hello!</s>USER: ...").
+_INLINE_LABEL = re.compile(r"(?:[ \t]|</s>)()(USER|HUMAN|SYSTEM|ASSISTANT):")
+_INLINE_WORDS = ("USER:", "HUMAN:", "SYSTEM:", "ASSISTANT:")
 #: Tokens that open a prompt without a role (beginning of sequence).
-_OPENING_TOKENS = re.compile(r"\s*(?:<s>|<bos>|<\|begin_of_text\|>|<\|endoftext\|>|<｜begin▁of▁sentence｜>)*\s*")
+_OPENING_TOKENS = re.compile(r"(?:(?:<s>|<bos>|<\|begin_of_text\|>|<\|endoftext\|>|<｜begin▁of▁sentence｜>)\s*)*")
 #: An opening that names the assistant or a model ("You are a helpful assistant.", "The assistant
-#: is Claude", "Tu es Lumi, un grand modèle de langage"). "You are" alone is not enough: "You are
-#: given a list of numbers." opens many requests.
+#: is Claude", "Tu es Lumi, un grand modèle de langage"). "You are" alone is not enough ("You are
+#: given a list of numbers."), nor is an "ai" after an apostrophe (French "j'ai").
 _NAMES_ASSISTANT = re.compile(
-    r"\b(?:assistant|assistente|assistent|assistentin|asistente|chatbot|artificial intelligence|language model"
-    r"|modèle de langage|sprachmodell|modelo de lenguaje|modello linguistico|modelo de linguagem|taalmodel"
-    r"|intelligence artificielle|künstliche intelligenz|inteligencia artificial|ai|llm)\b",
+    r"(?<!['’])\b(?:assistant|assistente|assistent|assistentin|asistente|chatbot|artificial intelligence"
+    r"|language model|modèle de langage|sprachmodell|modelo de lenguaje|modello linguistico"
+    r"|modelo de linguagem|taalmodel|intelligence artificielle|künstliche intelligenz"
+    r"|inteligencia artificial|ai|llm)\b",
     re.IGNORECASE,
 )
-#: A reply cue naming the assistant, alone on the last line ("Aurora:").
-_NAME_CUE = re.compile(r"\n[ \t]*[^\W\d_][\w.'-]*(?:[ \t]+[^\W\d_][\w.'-]*)?[ \t]*:[ \t]*$")
+#: A reply cue naming the assistant: one capitalised word alone on the last line ("Aurora:").
+_NAME_CUE = re.compile(r"\n[ \t]*[^\W\d_a-z][\w.'-]*[ \t]*:\s*\Z")
 
 
 class _Marker(NamedTuple):
     start: int
     end: int
-    family: str
-    role: str  # "user", "system", "assistant" or "" (an end-of-turn token)
+    family: str  # a template, "tag", "bracket", or "label" with its decoration and case
+    role: str  # "user", "system", "assistant" or "" (an end-of-turn token, a closing tag)
 
 
 def _role(word: str) -> str:
@@ -83,8 +102,8 @@ def _role(word: str) -> str:
 
 
 def _token_role(token: str) -> str:
-    """The role a template token opens: Llama 2's ``<</SYS>>`` closes the system block, and the
-    user's text follows it; end-of-turn tokens and closing tags open none ("")."""
+    """The role a template token or tag opens: the user's text follows Llama 2's ``<</SYS>>``;
+    end-of-turn tokens and closing tags open none ("")."""
     token = token.casefold()
     if token in ("<</sys>>", "[inst]"):
         return "user"
@@ -98,8 +117,13 @@ def _token_role(token: str) -> str:
     return _role(word.group(0)) if word is not None else ""
 
 
-_TOKEN_START = re.compile(r"[<\[]")
-_INLINE_WORDS = ("USER:", "HUMAN:", "SYSTEM:", "ASSISTANT:")
+def _label(match: re.Match[str], offset: int) -> _Marker:
+    """A label marker; its family holds its decoration and case, so "User:" and a YAML "user:"
+    are of different kinds."""
+    word = match.group(2)
+    case = "upper" if word.isupper() else "title" if word[0].isupper() else "lower"
+    family = f"label {match.group(1).strip()} {case}"
+    return _Marker(match.start(1) - offset, match.end() - offset, family, _role(word))
 
 
 def _markers(text: str) -> list[_Marker]:
@@ -108,41 +132,44 @@ def _markers(text: str) -> list[_Marker]:
         # tried only where a token can start: one alternation tried at every position is slow
         for start in _TOKEN_START.finditer(text):
             if (m := _TOKEN.match(text, start.start())) is not None:
-                found.append(_Marker(m.start(), m.end(), m.lastgroup or "", _token_role(m.group(0))))
+                found.append(_Marker(m.start(), m.end(), str(m.lastgroup), _token_role(m.group(0))))
     if ":" in text:
-        # offsets in "\n" + text: the line break before a label is not part of it
-        found += [_Marker(m.start(), m.end() - 1, "label", _role(m.group(1))) for m in _LABEL.finditer("\n" + text)]
+        found += [_label(m, 1) for m in _LABEL.finditer("\n" + text)]  # offsets in "\n" + text
         if any(word in text for word in _INLINE_WORDS):
-            found += [_Marker(m.start(1), m.end(), "inline", _role(m.group(1))) for m in _INLINE_LABEL.finditer(text)]
-    return sorted(found)
+            found += [_label(m, 0) for m in _INLINE_LABEL.finditer(text)]
+    return sorted(set(found))
 
 
 def newest_user_turn(text: str) -> str:
-    """The text of the last user turn of ``text`` when ``text`` is a chat waiting for the
-    assistant's reply (see the module docstring); ``text`` itself otherwise."""
+    """The text of the last user turn of ``text`` when ``text`` is plainly a chat (see the
+    module docstring); ``text`` itself otherwise."""
     if ":" not in text and "<" not in text and "[" not in text:
         return text
     markers = _markers(text)
     first_user = next((m for m in markers if m.role == "user"), None)
     if first_user is None:
         return text
-    # the first user marker's kind is the chat's; other kinds inside a turn are its text
     family = [m for m in markers if m.family == first_user.family]
     last = [m for m in family if m.role == "user"][-1]
     after = [m for m in family if m.start >= last.end]
-    # after the turn: markers of its kind and white space only
     end = after[0].start if after else len(text)
-    position = end
-    for marker in after:
-        if text[position : marker.start].strip():
+    # after the turn: markers of its kind and white space only
+    for i, marker in enumerate(after):
+        if text[marker.end : after[i + 1].start if i + 1 < len(after) else len(text)].strip():
             return text
-        position = marker.end
-    if text[position:].strip():
-        return text
     opening = text[: family[0].start]
-    if _OPENING_TOKENS.fullmatch(opening) is None and _NAMES_ASSISTANT.search(opening) is None:
+    if opening.rstrip().endswith(":"):
         return text
+    if first_user.family in _TEMPLATE_FAMILIES:
+        if not after:  # an unclosed turn: a question about the template ("What does [INST] do?")
+            return text
+    else:
+        cued = any(m.role == "assistant" for m in after)
+        if not after and (cue := _NAME_CUE.search(text, last.end)) is not None:
+            cued, end = True, cue.start()
+        if not cued:
+            return text
+        if _OPENING_TOKENS.fullmatch(opening.strip()) is None and _NAMES_ASSISTANT.search(opening) is None:
+            return text
     turn = text[last.end : end]
-    if not after and last.family in ("label", "inline"):
-        turn = _NAME_CUE.sub("", turn)
     return turn if turn.strip() else text

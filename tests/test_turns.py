@@ -43,6 +43,14 @@ CHATS = {
         f"helpful answers to the user's questions. USER: {REQUEST} ASSISTANT:"
     ),
     "small talk first": f"User: hey\nAssistant: Hey! How can I help?\nUser: {REQUEST}\nAssistant:",
+    "vicuna, two turns": (
+        "A chat between a curious user and an artificial intelligence assistant. USER: hi. ASSISTANT: "
+        f"Hello!</s>USER: {REQUEST} ASSISTANT:"
+    ),
+    "markdown labels": f"**User**: {REQUEST}\n**Assistant**:",
+    "deepseek, system text after the opening token": (
+        f"<｜begin▁of▁sentence｜>You are DeepSeek, created by DeepSeek.<｜User｜>{REQUEST}<｜Assistant｜>"
+    ),
 }
 
 
@@ -70,6 +78,19 @@ def test_a_flattened_chat_is_cut_to_its_newest_user_turn(name: str) -> None:
         # nothing in the user turn
         "You are a helpful assistant. Write a dialogue.\nUser:",
         REQUEST,
+        # labels with no cue for the reply: a request about a chatbot, then its material
+        "I'm designing a chatbot for my bakery. How should the bot respond to this customer?\nUser: Do you have bread?",
+        "I'm building an AI chatbot. Why does this config fail?\n\ndatabase:\n  host: localhost\n  user: admin",
+        # an opening ending with a colon introduces the chat as material
+        "You are a helpful assistant. Summarise this:\nUser: a\nAssistant: b\nUser: c\nAssistant:",
+        # "j'ai" does not name an AI
+        "J'ai écrit ce dialogue, corrige les fautes.\nUtilisateur : Bonjour\nServeur : Voilà\n"
+        "Utilisateur : Merci\nServeur :",
+        # the last line ends with a colon but is not a name
+        "You are a helpful assistant.\nUser: Finish this poem.\nRoses are red\nViolets are:",
+        # a question about a template: its turn is not closed
+        "What does [INST] mean in Llama 2 prompts?",
+        "I'm writing a prompt for my AI assistant. Improve it:\n<system>Be concise.</system>\n<user>{q}</user>",
     ],
 )
 def test_other_prompts_are_left_whole(text: str) -> None:
@@ -80,6 +101,13 @@ def test_markers_of_another_template_inside_the_turn_do_not_end_it() -> None:
     """A ChatML prompt whose request quotes a labelled dialogue keeps the whole quote."""
     request = "Continue this dialogue:\nUser: Where is the station?\nGuide:"
     chat = f"<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n{request}<|im_end|>\n"
+    assert newest_user_turn(chat).strip() == request
+
+
+def test_labels_written_in_another_style_are_the_turns_text() -> None:
+    """A YAML key ``user:`` inside a turn opened by ``User:`` does not start a turn."""
+    request = "Fix the bug in this config:\n```\nuser: admin\nmodel: x1\n```"
+    chat = f"You are ChatGPT, a large language model trained by OpenAI.\n\nUser: {request}\nAssistant:"
     assert newest_user_turn(chat).strip() == request
 
 
