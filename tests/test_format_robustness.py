@@ -10,8 +10,8 @@ The third was written by a reviewer and kept from whoever changed the classifier
 measured; the framing parts and the learned framing detector came after it was seen. The fourth
 to eleventh were written blind by helper sessions that read nothing of the project; each was
 blind until it guided a change (see the comment above each set). The tenth (well-known public
-system prompts) led to the newest-user-turn cut; the eleventh, written after it and measured once
-on the shipped model with the final code, is the honest figure.
+system prompts) led to the newest-user-turn cut; the eleventh was measured on its first and final
+versions; the twelfth, written after the final version and measured once, is the honest figure.
 """
 
 from __future__ import annotations
@@ -1107,6 +1107,104 @@ BLIND_11_PREAMBLES = (
         "### Resposta:\n"
     ),
 )
+#: A twelfth set, blind: chat-style preambles as the issue names them (system prompt and user turn
+#: flattened with role labels, with and without a reply cue; raw chat templates of open models;
+#: greetings, back-stories and sign-offs typed in a chat box; five or more in other languages), by a
+#: helper session that read nothing of the project; of its 24, three were dropped because training
+#: uses a part of them and two because they repeat the tenth set's text (Qwen's and Llama 2's
+#: default system prompts: the tenth was the development set). Measured once, on the shipped model
+#: 20261122-114114 with the final newest-user-turn code: 0.957 test split, 0.957 MMLU (the code
+#: before the turn cut: 0.941 and 0.927). It is the honest figure.
+BLIND_12_PREAMBLES = (
+    ("System: You are a helpful assistant.\nUser: {text}\nAssistant:"),
+    (
+        "### System:\n"
+        "You are Nova, the assistant built into the Lumen Notes app.\n"
+        "Current date: 2024-03-14.\n"
+        "\n"
+        "### User:\n"
+        "{text}\n"
+        "\n"
+        "### Assistant:\n"
+    ),
+    (
+        "The following is a conversation between a human and an AI assistant. The assistant is friendly, honest and polite. If the assistant does not know something, it says so.\n"  # noqa: E501
+        "\n"
+        "Human: {text}\n"
+        "AI:"
+    ),
+    (
+        "**System:** You are Sage, a customer-facing assistant for Brightline Bank. Be courteous and professional. Never ask for passwords, PINs or full card numbers. Do not give personalised investment advice.\n"  # noqa: E501
+        "\n"
+        "**User:** {text}"
+    ),
+    ("system: you are a helpful, harmless and honest assistant. respond in plain text, no markdown.\nuser: {text}"),
+    (
+        "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n"
+        "\n"
+        "Cutting Knowledge Date: December 2023\n"
+        "Today Date: 26 Jul 2024\n"
+        "\n"
+        "You are a helpful assistant.<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+        "\n"
+        "{text}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+        "\n"
+    ),
+    ("<bos><start_of_turn>user\n{text}<end_of_turn>\n<start_of_turn>model\n"),
+    "<s>[INST] {text} [/INST]",
+    "hey! quick one for you: {text} thanks!!",
+    (
+        "Good morning,\n"
+        "\n"
+        "I hope this message finds you well. I would be most grateful for your assistance with the following:\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Kind regards,\n"
+        "Margaret Holloway"
+    ),
+    ("{text}\n\nty 🙏"),
+    ("ok so my coworker and I have been arguing about this all afternoon lol, settle it for us\n\n{text}"),
+    "Hello! Could you help me with something? {text} Much appreciated, have a great day :)",
+    (
+        "Système : Tu es un assistant serviable. Réponds toujours en français, sur un ton courtois.\n"
+        "Utilisateur : {text}\n"
+        "Assistant :"
+    ),
+    (
+        "Bonjour ! J'espère que vous allez bien. J'aurais besoin d'un petit coup de main :\n"
+        "\n"
+        "{text}\n"
+        "\n"
+        "Merci beaucoup et bonne journée !"
+    ),
+    (
+        "<|im_start|>system\n"
+        "Du bist ein hilfsbereiter Assistent. Antworte stets höflich und auf Deutsch.<|im_end|>\n"
+        "<|im_start|>user\n"
+        "{text}<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    ),
+    (
+        "Hola, buenas tardes. Estoy preparando unas clases y me ha surgido esta duda:\n"
+        "{text}\n"
+        "¡Muchas gracias de antemano!"
+    ),
+    (
+        "システム: あなたは親切で丁寧なAIアシスタントです。今日の日付は2024年5月20日です。\n"
+        "ユーザー: {text}\n"
+        "アシスタント:"
+    ),
+    (
+        "### 系统\n"
+        "你是一个乐于助人的智能助手。请使用简体中文回答，语气礼貌友好，不要输出任何有害内容。\n"
+        "\n"
+        "### 用户\n"
+        "{text}\n"
+        "\n"
+        "### 助手\n"
+    ),
+)
 #: Floors for the later sets, a few points under what the shipped model measured (README "Format
 #: robustness"): their preambles carry words the cleaning cannot know to be framing. The fifth to
 #: ninth sets' are lower: on them the 90% goal is not met.
@@ -1121,6 +1219,7 @@ LATER_SETS = (
     ("ninth", BLIND_9_PREAMBLES, {"test": 0.83, "mmlu": 0.82}),
     ("tenth", BLIND_10_PREAMBLES, {"test": 0.96, "mmlu": 0.96}),
     ("eleventh", BLIND_11_PREAMBLES, {"test": 0.89, "mmlu": 0.89}),
+    ("twelfth", BLIND_12_PREAMBLES, {"test": 0.93, "mmlu": 0.93}),
 )
 
 
@@ -1143,6 +1242,7 @@ def _training_parts() -> list[str]:
         BLIND_9_PREAMBLES,
         BLIND_10_PREAMBLES,
         BLIND_11_PREAMBLES,
+        BLIND_12_PREAMBLES,
     ],
 )
 def test_held_out_preambles_are_not_training_preambles(held_out: tuple[str, ...]) -> None:
