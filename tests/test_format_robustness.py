@@ -1114,7 +1114,8 @@ BLIND_11_PREAMBLES = (
 #: uses a part of them and two because they repeat the tenth set's text (Qwen's and Llama 2's
 #: default system prompts: the tenth was the development set). Measured once, on the shipped model
 #: 20261122-114114 with the final newest-user-turn code: 0.957 test split, 0.957 MMLU (the code
-#: before the turn cut: 0.941 and 0.927). It is the honest figure.
+#: before the turn cut: 0.941 and 0.927). It is the honest figure. Its Llama 3.1 template is the
+#: default one, as in the eighth and ninth sets (written independently, kept as written).
 BLIND_12_PREAMBLES = (
     ("System: You are a helpful assistant.\nUser: {text}\nAssistant:"),
     (
