@@ -498,6 +498,11 @@ def bound_text(text: str, head_chars: int, tail_chars: int, detector: FramingJud
     middle_end = len(text) - tail_chars if tail_chars else len(text)
     head = strip_framing(text[:head_chars], trailing=False, detector=detector)
     tail = strip_framing(text[middle_end:], leading=False, detector=detector) if tail_chars else ""
+    # stripping trims the white space at the cuts too: keep one, or two words would be glued
+    if text[head_chars - 1].isspace():
+        head += " "
+    if tail and text[middle_end].isspace():
+        tail = " " + tail
     return head + text[head_chars:middle_end] + tail
 
 

@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from classifier import InvalidPrompt, ModelLoadError, ModelVersionMismatch, TierClassifier
-from classifier._features import PromptFeaturizer, clean_text, fold_punctuation, strip_framing
+from classifier._features import PromptFeaturizer, bound_text, clean_text, fold_punctuation, strip_framing
 
 TOY = [
     ("Translate 'good morning' into French", "light"),
@@ -213,6 +213,11 @@ def test_long_input_is_bounded() -> None:
     long_buckets, raw = featurizer.extract("word " * 100_000)
     assert long_buckets.size < 4 * short_buckets.size
     assert raw[0] == pytest.approx(np.log1p(500_000))  # the length signal still sees the whole prompt
+
+
+def test_long_input_keeps_words_apart_where_it_is_cut() -> None:
+    """The head and the tail are stripped on their own; the space at each cut stays."""
+    assert "loremlorem" not in bound_text("lorem " * 1000, 3000, 1000)
 
 
 def test_save_load_round_trip(tmp_path, toy_model: TierClassifier) -> None:
