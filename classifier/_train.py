@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -236,10 +237,18 @@ def compose_preamble(rng: random.Random) -> str:
     return body
 
 
+#: Code keeps its lines: a fence, an indented line, ``def``, ``return``, braces or semicolons.
+_CODE_LINES = re.compile(r"```|^[ \t]{2,}\S|\bdef |\breturn\b|[{};]", re.MULTILINE)
+
+
 def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: Sequence[str] = CHAT_PREAMBLES) -> str:
     """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` (wrapped in one
     of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`), ``framed`` (wrapped in a
-    :func:`~classifier._wrappers.compose_wrapper`) or ``no_option_letters``; the prompt's difficulty is unchanged."""
+    :func:`~classifier._wrappers.compose_wrapper`), ``one_line`` (its lines joined with spaces, unless
+    it holds code) or ``no_option_letters``; the prompt's difficulty is unchanged."""
+    if kind == "one_line":
+        # an app sends "Fix the grammar: \"...\"" on one line as often as with the text below it
+        return " ".join(text.split()) if "\n" in text and _CODE_LINES.search(text) is None else text
     if kind == "lower":
         return text.lower()
     if kind == "no_question_mark":
@@ -252,15 +261,24 @@ def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: S
     if kind == "framed":
         return compose_wrapper(rng or random.Random(0)).replace("{text}", text)
     if kind == "no_option_letters":
-        import re
-
         return re.sub(r"(?m)^[ \t]*\(?[A-E][.)][ \t]+", "", text)
     raise ValueError(f"unknown perturbation {kind!r}")
 
 
 PERTURBATIONS = ("lower", "no_question_mark", "chat", "no_option_letters")
-#: What a perturbed training sibling gets, drawn uniformly (a wrapper five times in seven).
-TRAINING_PERTURBATIONS = ("lower", "no_question_mark", "chat", "composed_chat", "framed", "framed", "framed")
+#: What a perturbed training sibling gets, drawn uniformly (a wrapper five times in eight). Joined
+#: lines: light requests built around a passage put it on lines of its own, so without them the
+#: line count alone pushed a one-line request with its text inline towards advanced.
+TRAINING_PERTURBATIONS = (
+    "lower",
+    "no_question_mark",
+    "chat",
+    "composed_chat",
+    "framed",
+    "framed",
+    "framed",
+    "one_line",
+)
 
 
 def with_perturbations(
