@@ -580,7 +580,7 @@ def hash_ngrams(
     word_sizes = [size for size in range(word_ngrams[0], word_ngrams[1] + 1) if 1 <= size <= words]
     # every hash is written in place into one array: no temporaries, no concatenation
     out = np.empty(
-        sum(n - size + 1 for size in char_sizes) + sum(words - size + 1 + first_words for size in word_sizes),
+        sum(n - size + 1 for size in char_sizes) + sum(words - size + 1 + bool(first_words) for size in word_sizes),
         dtype=np.uint64,
     )
     at = 0

@@ -1,7 +1,7 @@
 """Training, calibration and evaluation of the shipped tier classifier from ``data/corpus/``.
 
-* Training rows get format-perturbed siblings (lower-cased, question marks dropped, wrapped in a
-  chat preamble) so that formatting carries no signal.
+* Training rows get format-perturbed siblings (lower-cased, question marks dropped, lines joined,
+  wrapped in a chat preamble) so that formatting carries no signal.
 * The temperature and decision thresholds are fitted on the validation split; the test split and
   the outcome-holdout items are only scored.
 * ``leave_one_source_out`` retrains without each source in turn and scores that source.
@@ -243,9 +243,10 @@ _CODE_LINES = re.compile(r"```|^[ \t]{2,}\S|\bdef |\breturn\b|[{};]", re.MULTILI
 
 def perturb(text: str, kind: str, rng: random.Random | None = None, preambles: Sequence[str] = CHAT_PREAMBLES) -> str:
     """A format-only change of ``text``: ``lower``, ``no_question_mark``, ``chat`` (wrapped in one
-    of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`), ``framed`` (wrapped in a
-    :func:`~classifier._wrappers.compose_wrapper`), ``one_line`` (its lines joined with spaces, unless
-    it holds code) or ``no_option_letters``; the prompt's difficulty is unchanged."""
+    of ``preambles``), ``composed_chat`` (wrapped in a :func:`compose_preamble`), ``framed``
+    (wrapped in a :func:`~classifier._wrappers.compose_wrapper`), ``one_line`` (its lines joined
+    with spaces; a prompt of one line, or holding code, is left as it is) or
+    ``no_option_letters``; the prompt's difficulty is unchanged."""
     if kind == "one_line":
         # an app sends "Fix the grammar: \"...\"" on one line as often as with the text below it
         return " ".join(text.split()) if "\n" in text and _CODE_LINES.search(text) is None else text
