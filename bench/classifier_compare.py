@@ -22,9 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-from classifier._corpus import read_jsonl
-from router.paths import data_dir
+from _prompts import print_figures, repeated_to, test_split_texts
 
 #: Prompts a worker classifies before the other worker takes the same ones.
 BLOCK = 25
@@ -102,11 +100,10 @@ def main() -> None:
     if not (args.other / "classifier" / "__init__.py").exists():
         parser.error(f"{args.other} is not a checkout of the project (no classifier/__init__.py)")
 
-    rows = list(read_jsonl(data_dir() / "corpus" / "test.jsonl.gz"))
+    all_texts = test_split_texts()
     rng = random.Random(0)
-    texts = rng.sample([r["text"] for r in rows if len(r["text"]) <= 2000], 2000)
-    long_texts = [r["text"] for r in rows if len(r["text"]) >= 400]
-    exactly_2000 = [(t * (2000 // len(t) + 1))[:2000] for t in rng.choices(long_texts, k=500)]
+    texts = rng.sample([t for t in all_texts if len(t) <= 2000], 2000)
+    exactly_2000 = repeated_to(rng.choices([t for t in all_texts if len(t) >= 400], k=500), 2000)
 
     core = sorted(os.sched_getaffinity(0))[0] if hasattr(os, "sched_getaffinity") else 0
     this = _Worker(Path(__file__).resolve().parent.parent, core)
@@ -120,11 +117,7 @@ def main() -> None:
     finally:
         this.close()
         other.close()
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    for name, value in figures.items():
-        print(f"{name:28s} {value}")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":

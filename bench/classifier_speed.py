@@ -18,16 +18,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _prompts import print_figures, repeated_to, test_split_texts  # noqa: E402
 
 from classifier import TierClassifier  # noqa: E402
-from classifier._corpus import read_jsonl  # noqa: E402
-from router.paths import data_dir  # noqa: E402
 
 
 def _percentiles(seconds: list[float]) -> dict[str, float]:
@@ -63,13 +61,13 @@ def main() -> None:
         clf = TierClassifier.load(args.model_path)
         load_times.append(time.perf_counter() - start)
 
-    rows = list(read_jsonl(data_dir() / "corpus" / "test.jsonl.gz"))
+    all_texts = test_split_texts()
     rng = random.Random(0)
-    texts = [r["text"] for r in rows if len(r["text"]) <= 2000]
+    texts = [t for t in all_texts if len(t) <= 2000]
     sample = rng.sample(texts, 3000)
-    long_texts = [r["text"] for r in rows if len(r["text"]) >= 400]
-    exactly_2000 = [(t * (2000 // len(t) + 1))[:2000] for t in rng.choices(long_texts, k=500)]
-    huge = [(t * (100_000 // len(t) + 1))[:100_000] for t in rng.sample(long_texts, 50)]
+    long_texts = [t for t in all_texts if len(t) >= 400]
+    exactly_2000 = repeated_to(rng.choices(long_texts, k=500), 2000)
+    huge = repeated_to(rng.sample(long_texts, 50), 100_000)
 
     _time_each(clf, sample[:300])  # warm-up
     batch = rng.sample(texts, 5000)
@@ -93,11 +91,7 @@ def main() -> None:
         "model_load": {"median_s": round(float(np.median(load_times)), 4), "max_s": round(max(load_times), 4)},
         "cores": 1,
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    for name, value in figures.items():
-        print(f"{name:32s} {value}")
+    print_figures(figures, args.json)
 
 
 if __name__ == "__main__":
