@@ -276,26 +276,22 @@ def _sub_at_line_starts(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub("\n ", text)
 
 
-def _sentences(text: str) -> list[str]:
-    return [m for m in _SENTENCE.findall(text) if m]
-
-
 def _iter_sentences(text: str) -> Iterator[str]:
     for match in _SENTENCE.finditer(text):
         if sentence := match.group():
             yield sentence
 
 
+def _sentences(text: str) -> list[str]:
+    return list(_iter_sentences(text))
+
+
 _LINE = re.compile(r"[^\n]*\n(?:[ \t]*\n)*|[^\n]+")
 
 
-def _lines(text: str) -> list[str]:
+def _iter_lines(text: str) -> Iterator[str]:
     """The lines of ``text``, each with its line break and the blank lines after it (as a
     sentence holds the line breaks after it)."""
-    return _LINE.findall(text)
-
-
-def _iter_lines(text: str) -> Iterator[str]:
     return (match.group() for match in _LINE.finditer(text))
 
 

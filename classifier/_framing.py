@@ -33,7 +33,7 @@ from classifier._features import (
     _QUOTES,
     OPTION_START,
     _code_points,
-    _lines,
+    _iter_lines,
     _sentences,
     count_words,
     fold_punctuation,
@@ -68,7 +68,7 @@ def sentences(text: str) -> list[str]:
 def lines(text: str) -> list[str]:
     """The lines of ``text`` that hold a word and more than one sentence (the framing rule judges
     whole lines too; a line of one sentence is among :func:`sentences`), after scaffold removal."""
-    return [s for s in _lines(remove_scaffold(text)) if _LETTER_WORD.search(s) and len(_sentences(s.strip())) > 1]
+    return [s for s in _iter_lines(remove_scaffold(text)) if _LETTER_WORD.search(s) and len(_sentences(s.strip())) > 1]
 
 
 class FramingDetector:
