@@ -39,6 +39,8 @@ _USER_WORDS = (
 _SYSTEM_WORDS = r"system|système|systeme|sistema|systeem"
 _ASSISTANT_WORDS = r"assistant|assistente|assistent|assistentin|asistente|ai|ia|ki|bot|chatbot"
 _ROLES = f"{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS}"
+_USERS = frozenset(_USER_WORDS.split("|"))
+_SYSTEMS = frozenset(_SYSTEM_WORDS.split("|"))
 
 #: A model's chat-template tokens, by template; a token's role is the role word in it (none: an
 #: end-of-turn token).
@@ -66,7 +68,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 #: The upper-case labels some formats write inline ("... polite answers. USER: ... ASSISTANT:",
-#: "Hello!</s>USER: ...").
+#: "Hello!</s>USER: ..."); its empty group 1 stands for a label's decoration.
 _INLINE_LABEL = re.compile(r"(?:[ \t]|</s>)()(USER|HUMAN|SYSTEM|ASSISTANT):")
 _INLINE_WORDS = ("USER:", "HUMAN:", "SYSTEM:", "ASSISTANT:")
 #: Tokens that open a prompt without a role (beginning of sequence).
@@ -94,11 +96,7 @@ class _Marker(NamedTuple):
 
 def _role(word: str) -> str:
     word = word.casefold()
-    if re.fullmatch(_USER_WORDS, word):
-        return "user"
-    if re.fullmatch(_SYSTEM_WORDS, word):
-        return "system"
-    return "assistant"
+    return "user" if word in _USERS else "system" if word in _SYSTEMS else "assistant"
 
 
 def _token_role(token: str) -> str:
@@ -137,7 +135,7 @@ def _markers(text: str) -> list[_Marker]:
         found += [_label(m, 1) for m in _LABEL.finditer("\n" + text)]  # offsets in "\n" + text
         if any(word in text for word in _INLINE_WORDS):
             found += [_label(m, 0) for m in _INLINE_LABEL.finditer(text)]
-    return sorted(set(found))
+    return sorted(found)
 
 
 def newest_user_turn(text: str) -> str:
