@@ -191,6 +191,8 @@ _WORD = re.compile(r"\w+")
 _SEPARATOR = re.compile(r"[\s\-*_~#]*")
 #: How far into the prompt, and back from its end, framing sentences are looked for.
 _FRAME_SCAN_CHARS = 600
+#: The trailing scan first splits only this many last characters (see :func:`_drop_trailing_framing`).
+_FRAME_NEAR_CHARS = 200
 _FRAME_MAX_WORDS = 30
 
 
@@ -209,17 +211,22 @@ _MIN_REQUEST_WORDS = 3
 
 def _is_framing(sentence: str) -> bool:
     """A sentence that frames the request without saying anything about it: an assistant persona,
-    a separator line (``---``), or words of :data:`_FRAMING_WORDS` only, one of them a marker."""
-    words = _WORD.findall(sentence.casefold())
-    if not words:
-        return _SEPARATOR.fullmatch(sentence) is not None
-    if not _QUOTES.isdisjoint(sentence):
-        return False
-    if len(words) > _FRAME_MAX_WORDS:
-        return False
-    if _PERSONA.match(sentence) is not None:
-        return True
-    return all(w in _FRAMING_WORDS for w in words) and any(w in _FRAMING_MARKERS for w in words)
+    a separator line (``---``), or words of :data:`_FRAMING_WORDS` only, one of them a marker.
+
+    Most sentences are content and fail at their first word outside :data:`_FRAMING_WORDS`, so
+    the words are read one by one and the whole sentence is only read for a persona or framing."""
+    if _PERSONA.match(sentence) is None:
+        marked = False
+        count = 0
+        for count, match in enumerate(_WORD.finditer(sentence.casefold()), 1):
+            word = match.group()
+            if word not in _FRAMING_WORDS or count > _FRAME_MAX_WORDS:
+                return False
+            marked = marked or word in _FRAMING_MARKERS
+        if not count:
+            return _SEPARATOR.fullmatch(sentence) is not None
+        return marked and _QUOTES.isdisjoint(sentence)
+    return _QUOTES.isdisjoint(sentence) and len(_WORD.findall(sentence.casefold())) <= _FRAME_MAX_WORDS
 
 
 def _is_framing_line(line: str) -> bool:
@@ -387,13 +394,42 @@ def _drop_trailing_framing(
 ) -> tuple[str, bool]:
     """``text`` without the framing pieces (sentences or lines) that close it, and a name signing
     them, and whether the detector took part in the cut. The detector does not judge the prompt's
-    first piece."""
+    first piece.
+
+    Pieces end where two neighbouring characters say so (a sentence's closing punctuation and
+    what follows it; a line break and a line that is not blank), wherever a split starts: so
+    the pieces of the last :data:`_FRAME_NEAR_CHARS` characters, less the first, are the last
+    pieces of the whole scan window. Those are scanned first; the whole window is split only when
+    they are all framing (or too few to tell a signature)."""
     split = pieces[0]
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
     begin = len(text) - len(text.lstrip())
-    parts = list(split(text[start:]))
-    if start:
-        parts = parts[1:]  # the first piece may be cut: it is taken for the request's end
+    scan = None
+    if (near := len(text) - _FRAME_NEAR_CHARS) > start:
+        parts = list(split(text[near:]))[1:]
+        if len(parts) > 1:
+            scan = _scan_from_end(text, parts, begin, detector, pieces)
+            if scan[3]:
+                scan = None  # every one framing: the whole window decides
+    if scan is None:
+        parts = list(split(text[start:]))
+        if start:
+            parts = parts[1:]  # the first piece may be cut: it is taken for the request's end
+        scan = _scan_from_end(text, parts, begin, detector, pieces)
+        if scan[3] and not start:
+            return text, False  # framing only
+    keep, signed, learned, _ = scan
+    if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
+        return text, False
+    return text[:keep], learned
+
+
+def _scan_from_end(
+    text: str, parts: list[str], begin: int, detector: FramingJudge | None, pieces: _Pieces
+) -> tuple[int, bool, bool, bool]:
+    """The trailing scan over ``parts``, the last pieces of ``text``: (where the kept text ends,
+    whether only a signature was dropped, whether the detector took part, whether every piece was
+    framing)."""
     keep = len(text)
     signed = False  # only a name has been dropped so far: kept unless framing precedes it
     learned = False
@@ -404,16 +440,11 @@ def _drop_trailing_framing(
             continue
         framing, by_detector = _judged_framing(piece, pieces, detector if keep - len(piece) > begin else None)
         if not framing:
-            break
+            return keep, signed, learned, False
         signed = False
         learned |= by_detector
         keep -= len(piece)
-    else:
-        if not start:
-            return text, False  # framing only
-    if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
-        return text, False
-    return text[:keep], learned
+    return keep, signed, learned, True
 
 
 def strip_framing(text: str, leading: bool = True, trailing: bool = True, detector: FramingJudge | None = None) -> str:
@@ -448,7 +479,6 @@ def strip_framing(text: str, leading: bool = True, trailing: bool = True, detect
 #: Sentence punctuation becomes a space; every ASCII digit becomes 0.
 _CLEAN_TABLE = str.maketrans({**{ch: " " for ch in "?!.,;:\"'«»“”‘’¿¡…\t\n\r"}, **{d: "0" for d in "123456789"}})
 _MATH_CHARS = tuple("$\\^=+<>∑∫√π≤≥±×÷∞≠≈")
-_MATH_ASCII = tuple(c for c in _MATH_CHARS if c.isascii())
 _CODE_MARKERS = ("```", "def ", "return", "{", ";", "()", "=>", "import ", "#include", "class ")
 
 #: Names of the structural features, in column order.
@@ -511,6 +541,15 @@ for _key, _value in _CLEAN_TABLE.items():
     _FOLD[_key] = ord(str(_value))
 
 
+#: :data:`_CLEAN_TABLE` with the other ASCII white space ``str.split`` splits at mapped to a
+#: space: on ASCII text, runs of spaces are then collapsed by one regex, without a list of words.
+_ASCII_CLEAN_TABLE: dict[int, str | int | None] = {
+    **_CLEAN_TABLE,
+    **{c: 32 for c in range(128) if chr(c).isspace()},
+}
+_SPACE_RUN = re.compile("  +")
+
+
 def fold_punctuation(text: str) -> str:
     """``text`` with sentence punctuation and runs of white space turned into single spaces and
     digits folded to ``0``, padded with a space at each end (see :data:`_CLEAN_TABLE`).
@@ -518,7 +557,10 @@ def fold_punctuation(text: str) -> str:
     ``str.translate`` is fast on ASCII text only (a single "é" or "’" makes it look every
     character up in a dict, 100 us on 2,000 characters), so other text is folded in numpy."""
     if text.isascii():
-        return " " + " ".join(text.translate(_CLEAN_TABLE).split()) + " "
+        spaced = text.translate(_ASCII_CLEAN_TABLE)
+        if "  " in spaced:
+            spaced = _SPACE_RUN.sub(" ", spaced)
+        return " " + spaced.strip(" ") + " "
     cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     folded = np.where(cp < _FOLD_SIZE, _FOLD[np.minimum(cp, _FOLD_SIZE - 1)], cp)
     space = folded == 32
@@ -604,30 +646,41 @@ def hash_ngrams(
     return out.view(np.int64)
 
 
+#: Character classes of the cleaned text counted by :func:`structural_features`, by code point
+#: (code points past the table are of its last class): one ``bincount`` reads them all.
+_OTHER, _ZERO, _SPACE, _MATH, _NON_ASCII, _NON_ASCII_MATH = range(6)
+_CLASS_SIZE = max(map(ord, _MATH_CHARS)) + 2
+_CLASS = np.full(_CLASS_SIZE, _NON_ASCII, dtype=np.intp)
+_CLASS[:128] = _OTHER
+_CLASS[[ord("0"), ord(" ")]] = _ZERO, _SPACE
+for _char in _MATH_CHARS:
+    _CLASS[ord(_char)] = _MATH if _char.isascii() else _NON_ASCII_MATH
+
+
 def structural_features(text: str, cleaned: str, cp: np.ndarray, head_chars: int) -> np.ndarray:
     """Cheap, format-neutral signals of a prompt's shape (see :data:`STRUCTURAL_FEATURES`).
 
     ``cleaned`` is the hashed cleaned text and ``cp`` its code points (digits already folded to
     ``0``); counts that need what cleaning removes (line breaks, question marks) read the raw
-    ``text``. Single characters are counted with string methods, digit runs with numpy.
+    ``text``. The cleaned text's characters are counted by class (:data:`_CLASS`) in one pass,
+    the raw text's with string methods, digit runs with numpy.
     """
     head = text[:head_chars]
     n = max(len(cleaned), 1)
-    digits = cleaned.count("0")
-    ascii_only = cleaned.isascii()
-    math_symbols = sum(cleaned.count(c) for c in (_MATH_ASCII if ascii_only else _MATH_CHARS))
+    counts = np.bincount(_CLASS[np.minimum(cp, _CLASS_SIZE - 1)], minlength=_NON_ASCII_MATH + 1).tolist()
+    digits = counts[_ZERO]
     values = (
         math.log1p(len(text)),
-        math.log1p(max(cleaned.count(" ") - 1, 0)),
+        math.log1p(max(counts[_SPACE] - 1, 0)),
         math.log1p(text.count("\n")),
         digits / n,
         math.log1p(_digit_runs(cp) if digits else 0),
-        math.log1p(math_symbols),
+        math.log1p(counts[_MATH] + counts[_NON_ASCII_MATH]),
         math.log1p(head.count("\\")),
         math.log1p(sum(head.count(m) for m in _CODE_MARKERS)),
         math.log1p(head.count("\n    ") + head.count("\n\t")),
         math.log1p(max(0, head.count("?") - 1)),
-        0.0 if ascii_only else (len(cleaned) - len(cleaned.encode("ascii", "ignore"))) / n,
+        (counts[_NON_ASCII] + counts[_NON_ASCII_MATH]) / n,
     )
     return np.asarray(values, dtype=np.float64)
 

@@ -200,8 +200,9 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         Gives exactly what ``predict`` and ``predict_proba`` give for ``[text]``."""
         self._check_fitted()
         [text] = as_prompts([text])
-        proba = _softmax(self._logits_one(text)[None, :] / self.temperature_)
-        return TIERS[int(self.thresholds_.decide(proba)[0])], proba[0]
+        proba = _softmax(self._logits_one(text) / self.temperature_)
+        light, intermediate, advanced = proba.tolist()
+        return TIERS[self.thresholds_.decide_one(light, intermediate, advanced)], proba
 
     def decision_function(self, X: Iterable[str]) -> np.ndarray:
         """Raw per-tier scores (logits), shape ``(n, 3)``, columns in ``classes_`` order."""
@@ -242,6 +243,7 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
+    """Softmax over the last axis (one prompt's logits, or a row per prompt)."""
+    z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)

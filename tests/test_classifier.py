@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from classifier import InvalidPrompt, ModelLoadError, ModelVersionMismatch, TierClassifier
+from classifier._decision import Thresholds
 from classifier._features import PromptFeaturizer, bound_text, clean_text, fold_punctuation, strip_framing
 
 TOY = [
@@ -85,6 +86,23 @@ def test_classify_matches_batch_predictions(toy_model: TierClassifier) -> None:
         np.testing.assert_allclose(p, proba[i], rtol=1e-12)
     scores = toy_model.complexity_score(texts)
     assert ((scores >= 0) & (scores <= 1)).all()
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [Thresholds.argmax(), Thresholds(0.4, 0.3), Thresholds(0.4, 0.3, 0.1), Thresholds(0.25, 0.5, 0.05)],
+)
+def test_one_prompt_decision_rule_equals_the_batch_rule(thresholds: Thresholds) -> None:
+    """``decide_one`` (classify's scalar path) and ``decide`` (the batch path) are the same rule,
+    on random probabilities and on probabilities sitting exactly on each threshold."""
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet([0.5, 0.5, 0.5], size=4000)
+    on_edges = [[0.6, 0.0, 0.4], [0.7, 0.2, 0.1], [0.5, 0.25, 0.25], [0.95, 0.0, 0.05], [0.2, 0.4, 0.4]]
+    proba = np.vstack([proba, on_edges, np.full((1, 3), 1 / 3)])
+    expected = thresholds.decide(proba)
+    got = [thresholds.decide_one(*row) for row in proba.tolist()]
+    assert got == expected.tolist()
+    assert set(got) == {0, 1, 2}
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "?", "\x00\x01", "\ud800 lone surrogate", "a" * 5_000_000])
