@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from classifier import TierClassifier, _wrappers
-from classifier._features import count_words, strip_framing
+from classifier._features import _LINE_PIECES, _SENTENCE_PIECES, _drop_trailing_framing, count_words, strip_framing
 from classifier._framing import MAX_CHARS, FramingDetector
 from classifier._train import content_sentences, load_rows
 from router.paths import data_dir
@@ -107,6 +107,20 @@ def test_header_blocks_and_signatures_are_framing() -> None:
     ):
         assert strip_framing(kept).startswith(kept.split("\n")[0])
     assert strip_framing("What is 2+2?\n\nMaria") == "What is 2+2?\n\nMaria"
+
+
+def test_closing_framing_longer_than_the_first_trailing_window_goes_whole() -> None:
+    """The trailing scan splits the last 200 characters first; framing that runs on past them is
+    still cut whole (the scan then reads its whole window), with the signature under it."""
+    request = "Explain how a hash map resolves collisions, with an example in Python. " * 6
+    closing = "\n\nThank you so much in advance for your help!\n" * 5 + "Best regards,\nAna Ruiz"
+    assert len(closing) > 200
+    for pieces in (_LINE_PIECES, _SENTENCE_PIECES):  # each scan on its own, not made up by the other
+        kept, _ = _drop_trailing_framing(request + closing, None, pieces)
+        assert kept.rstrip() == request.rstrip()
+    assert strip_framing(request + closing) == request.strip()
+    short = "\n\nThanks!\n— Alex"  # inside the first window: the same cut
+    assert strip_framing(request + short) == request.strip()
 
 
 def test_detector_state_round_trip(toy_detector: FramingDetector) -> None:
