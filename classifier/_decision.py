@@ -23,6 +23,12 @@ class Thresholds:
     intermediate: float | None
     guard: float | None = None
 
+    def __post_init__(self) -> None:
+        # plain floats: a numpy float32 threshold would compare in float32 in :meth:`decide_one`
+        for name in ("advanced", "intermediate", "guard"):
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, float(value))
+
     @classmethod
     def argmax(cls) -> Thresholds:
         return cls(None, None, None)
@@ -39,7 +45,9 @@ class Thresholds:
 
     def decide_one(self, light: float, intermediate: float, advanced: float) -> int:
         """:meth:`decide` for one prompt's probabilities, in plain floats (the router's hot path:
-        a handful of numpy calls on three numbers cost more than the arithmetic)."""
+        a handful of numpy calls on three numbers cost more than the arithmetic). The
+        probabilities are finite, as a softmax of finite logits is (for NaN, numpy's arg-max and
+        Python's ``max`` differ)."""
         if self.advanced is None or self.intermediate is None:
             scores = (light, intermediate, advanced)
             return scores.index(max(scores))

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -396,11 +396,13 @@ def _drop_trailing_framing(
     them, and whether the detector took part in the cut. The detector does not judge the prompt's
     first piece.
 
-    Pieces end where two neighbouring characters say so (a sentence's closing punctuation and
-    what follows it; a line break and a line that is not blank), wherever a split starts: so
-    the pieces of the last :data:`_FRAME_NEAR_CHARS` characters, less the first, are the last
-    pieces of the whole scan window. Those are scanned first; the whole window is split only when
-    they are all framing (or too few to tell a signature)."""
+    Whether a piece ends at a position depends only on the text from there on, never on where the
+    split started (a sentence ends between its closing punctuation and what follows, or before an
+    opening bracket; a line after its line break and the blank lines under it), and a split started
+    anywhere ends its first piece at the first such position. So the pieces of the last
+    :data:`_FRAME_NEAR_CHARS` characters, less the first, are the last pieces of the whole scan
+    window. Those are scanned first; the whole window is split only when they are all framing (or
+    too few to tell a signature)."""
     split = pieces[0]
     start = max(0, len(text) - _FRAME_SCAN_CHARS)
     begin = len(text) - len(text.lstrip())
@@ -409,14 +411,14 @@ def _drop_trailing_framing(
         parts = list(split(text[near:]))[1:]
         if len(parts) > 1:
             scan = _scan_from_end(text, parts, begin, detector, pieces)
-            if scan[3]:
+            if scan.exhausted:
                 scan = None  # every one framing: the whole window decides
     if scan is None:
         parts = list(split(text[start:]))
         if start:
             parts = parts[1:]  # the first piece may be cut: it is taken for the request's end
         scan = _scan_from_end(text, parts, begin, detector, pieces)
-        if scan[3] and not start:
+        if scan.exhausted and not start:
             return text, False  # framing only
     keep, signed, learned, _ = scan
     if signed or (learned and count_words(text[:keep]) < _MIN_REQUEST_WORDS):
@@ -424,12 +426,17 @@ def _drop_trailing_framing(
     return text[:keep], learned
 
 
+class _TrailingScan(NamedTuple):
+    keep: int  # where the kept text ends
+    signed: bool  # only a signature was dropped
+    learned: bool  # the detector took part
+    exhausted: bool  # every piece was framing
+
+
 def _scan_from_end(
     text: str, parts: list[str], begin: int, detector: FramingJudge | None, pieces: _Pieces
-) -> tuple[int, bool, bool, bool]:
-    """The trailing scan over ``parts``, the last pieces of ``text``: (where the kept text ends,
-    whether only a signature was dropped, whether the detector took part, whether every piece was
-    framing)."""
+) -> _TrailingScan:
+    """The trailing scan over ``parts``, the last pieces of ``text``."""
     keep = len(text)
     signed = False  # only a name has been dropped so far: kept unless framing precedes it
     learned = False
@@ -440,11 +447,11 @@ def _scan_from_end(
             continue
         framing, by_detector = _judged_framing(piece, pieces, detector if keep - len(piece) > begin else None)
         if not framing:
-            return keep, signed, learned, False
+            return _TrailingScan(keep, signed, learned, exhausted=False)
         signed = False
         learned |= by_detector
         keep -= len(piece)
-    return keep, signed, learned, True
+    return _TrailingScan(keep, signed, learned, exhausted=True)
 
 
 def strip_framing(text: str, leading: bool = True, trailing: bool = True, detector: FramingJudge | None = None) -> str:
@@ -543,7 +550,7 @@ for _key, _value in _CLEAN_TABLE.items():
 
 #: :data:`_CLEAN_TABLE` with the other ASCII white space ``str.split`` splits at mapped to a
 #: space: on ASCII text, runs of spaces are then collapsed by one regex, without a list of words.
-_ASCII_CLEAN_TABLE: dict[int, str | int | None] = {
+_ASCII_CLEAN_TABLE: dict[int, str | int] = {
     **_CLEAN_TABLE,
     **{c: 32 for c in range(128) if chr(c).isspace()},
 }
@@ -648,13 +655,15 @@ def hash_ngrams(
 
 #: Character classes of the cleaned text counted by :func:`structural_features`, by code point
 #: (code points past the table are of its last class): one ``bincount`` reads them all.
+#: ``cp`` must be the code points of ``cleaned`` itself.
 _OTHER, _ZERO, _SPACE, _MATH, _NON_ASCII, _NON_ASCII_MATH = range(6)
+#: One entry past the highest math symbol: it is of class ``_NON_ASCII``, and every higher code
+#: point is clipped to it.
 _CLASS_SIZE = max(map(ord, _MATH_CHARS)) + 2
 _CLASS = np.full(_CLASS_SIZE, _NON_ASCII, dtype=np.intp)
 _CLASS[:128] = _OTHER
 _CLASS[[ord("0"), ord(" ")]] = _ZERO, _SPACE
-for _char in _MATH_CHARS:
-    _CLASS[ord(_char)] = _MATH if _char.isascii() else _NON_ASCII_MATH
+_CLASS[[ord(c) for c in _MATH_CHARS]] = [_MATH if c.isascii() else _NON_ASCII_MATH for c in _MATH_CHARS]
 
 
 def structural_features(text: str, cleaned: str, cp: np.ndarray, head_chars: int) -> np.ndarray:

@@ -12,9 +12,10 @@ says who the assistant is, not how hard the request is, and a long one outweighs
 
 Turns are marked by a model's chat-template tokens (ChatML, Llama 2 and 3, Zephyr and Phi, Gemma,
 DeepSeek), by role tags and brackets (``<user>``, ``[assistant]``) or by role labels (``User:``,
-``### Human:``, ``Utilisateur :``, Vicuna's inline ``USER:``). The first user marker's kind is the
-chat's; markers of another kind, and labels written in another style (``user:`` in a YAML block
-under ``User:``), are the turn's own text. Only a prompt that is plainly a chat is cut:
+``### Human:``, ``**User:**``, ``Utilisateur :``, ``用户：``, ``ユーザー:``, Vicuna's inline
+``USER:``). The first user marker's kind is the chat's; markers of another kind, and labels
+written in another style (``user:`` in a YAML block under ``User:``), are the turn's own text.
+Only a prompt that is plainly a chat is cut:
 
 * after the last user turn come only markers of the chat's kind, never text;
 * the text before the first marker does not end with a colon (it would introduce the chat as
@@ -22,7 +23,8 @@ under ``User:``), are the turn's own text. Only a prompt that is plainly a chat 
 * a turn marked by a model's template tokens must be closed (``[/INST]``, ``<|im_end|>``): "What
   does [INST] mean?" is a question about the template;
 * tags, brackets and labels, which people also write as content, must end with a cue for the
-  reply (``Assistant:``, ``</user><assistant>``, or a name alone on the last line, ``Aurora:``),
+  reply (``Assistant:``, ``</user><assistant>``, or a name alone on the last line, ``Aurora:``,
+  ``**Copilot:**``, ``小星：``),
   and the text before the first of them must be empty or name the assistant ("You are Nova, a
   large language model", "The assistant is ...").
 """
@@ -34,10 +36,12 @@ from typing import NamedTuple
 
 _USER_WORDS = (
     r"user|human|utilisateur|utilisatrice|usager|nutzer|nutzerin|benutzer|benutzerin|usuario|usuaria"
-    r"|utente|usuário|usuária|utilizador|gebruiker"
+    r"|utente|usuário|usuária|utilizador|gebruiker|用户|用戶|使用者|ユーザー|사용자"
 )
-_SYSTEM_WORDS = r"system|système|systeme|sistema|systeem"
-_ASSISTANT_WORDS = r"assistant|assistente|assistent|assistentin|asistente|ai|ia|ki|bot|chatbot"
+_SYSTEM_WORDS = r"system|système|systeme|sistema|systeem|系统|系統|システム|시스템"
+_ASSISTANT_WORDS = (
+    r"assistant|assistente|assistent|assistentin|asistente|ai|ia|ki|bot|chatbot|助手|助理|アシスタント|어시스턴트"
+)
 _ROLES = f"{_USER_WORDS}|{_SYSTEM_WORDS}|{_ASSISTANT_WORDS}"
 _USERS = frozenset(_USER_WORDS.split("|"))
 _SYSTEMS = frozenset(_SYSTEM_WORDS.split("|"))
@@ -60,11 +64,12 @@ _TOKEN = re.compile(
 )
 _TOKEN_START = re.compile(r"[<\[]")
 _ROLE_WORD = re.compile(rf"\b(?:{_ROLES}|model)\b", re.IGNORECASE)
-#: A role label opening a line ("User:", "### System:", "**User**:", "Utilisateur :", "User
-#: question:"), matched in "\n" + text: a line break first lets the regex engine jump from one
-#: line break to the next. Group 1 is the decoration, group 2 the role word.
+#: A role label opening a line ("User:", "### System:", "**User**:", "**User:**", "Utilisateur :",
+#: "User question:", "用户问题："), matched in "\n" + text: a line break first lets the regex engine
+#: jump from one line break to the next. Group 1 is the decoration, group 2 the role word.
 _LABEL = re.compile(
-    rf"\n([ \t#>*]*)({_ROLES})\**(?:[ \t]+(?:message|request|prompt|query|question|input|turn))?[ \t]*:",
+    rf"\n([ \t#>*]*)({_ROLES})\**(?:[ \t]+(?:message|request|prompt|query|question|input|turn)|问题|問題|消息|提问)?"
+    r"[ \t]*[:：]\**",
     re.IGNORECASE,
 )
 #: The upper-case labels some formats write inline ("... polite answers. USER: ... ASSISTANT:",
@@ -77,14 +82,15 @@ _OPENING_TOKENS = re.compile(r"(?:(?:<s>|<bos>|<\|begin_of_text\|>|<\|endoftext\
 #: is Claude", "Tu es Lumi, un grand modèle de langage"). "You are" alone is not enough ("You are
 #: given a list of numbers."), nor is an "ai" after an apostrophe (French "j'ai").
 _NAMES_ASSISTANT = re.compile(
-    r"(?<!['’])\b(?:assistant|assistente|assistent|assistentin|asistente|chatbot|artificial intelligence"
-    r"|language model|modèle de langage|sprachmodell|modelo de lenguaje|modello linguistico"
-    r"|modelo de linguagem|taalmodel|intelligence artificielle|künstliche intelligenz"
-    r"|inteligencia artificial|ai|llm)\b",
+    r"(?<!['’])\b(?:assistant|assistente|assistent|assistentin|asistente|asystent|asistan|chatbot|copilot"
+    r"|artificial intelligence|language model|modèle de langage|sprachmodell|modelo de lenguaje"
+    r"|modello linguistico|modelo de linguagem|taalmodel|intelligence artificielle|künstliche intelligenz"
+    r"|inteligencia artificial|ai|llm)\b|助手|助理|アシスタント|어시스턴트",
     re.IGNORECASE,
 )
-#: A reply cue naming the assistant: one capitalised word alone on the last line ("Aurora:").
-_NAME_CUE = re.compile(r"\n[ \t]*[^\W\d_a-z][\w.'-]*[ \t]*:\s*\Z")
+#: A reply cue naming the assistant: one capitalised word alone on the last line ("Aurora:",
+#: "**Copilot:**", "小星：").
+_NAME_CUE = re.compile(r"\n[ \t#>*_]*[^\W\d_a-z][\w.'-]*[*_]*[ \t]*[:：][*_]*\s*\Z")
 
 
 class _Marker(NamedTuple):
@@ -131,7 +137,7 @@ def _markers(text: str) -> list[_Marker]:
         for start in _TOKEN_START.finditer(text):
             if (m := _TOKEN.match(text, start.start())) is not None:
                 found.append(_Marker(m.start(), m.end(), str(m.lastgroup), _token_role(m.group(0))))
-    if ":" in text:
+    if ":" in text or "：" in text:
         found += [_label(m, 1) for m in _LABEL.finditer("\n" + text)]  # offsets in "\n" + text
         if any(word in text for word in _INLINE_WORDS):
             found += [_label(m, 0) for m in _INLINE_LABEL.finditer(text)]
@@ -141,7 +147,7 @@ def _markers(text: str) -> list[_Marker]:
 def newest_user_turn(text: str) -> str:
     """The text of the last user turn of ``text`` when ``text`` is plainly a chat (see the
     module docstring); ``text`` itself otherwise."""
-    if ":" not in text and "<" not in text and "[" not in text:
+    if ":" not in text and "<" not in text and "[" not in text and "：" not in text:
         return text
     markers = _markers(text)
     first_user = next((m for m in markers if m.role == "user"), None)
@@ -156,7 +162,7 @@ def newest_user_turn(text: str) -> str:
         if text[marker.end : after[i + 1].start if i + 1 < len(after) else len(text)].strip():
             return text
     opening = text[: family[0].start]
-    if opening.rstrip().endswith(":"):
+    if opening.rstrip().endswith((":", "：")):
         return text
     if first_user.family in _TEMPLATE_FAMILIES:
         if not after:  # an unclosed turn: a question about the template ("What does [INST] do?")

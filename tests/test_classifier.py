@@ -103,6 +103,13 @@ def test_one_prompt_decision_rule_equals_the_batch_rule(thresholds: Thresholds) 
     got = [thresholds.decide_one(*row) for row in proba.tolist()]
     assert got == expected.tolist()
     assert set(got) == {0, 1, 2}
+    as_float32 = Thresholds(
+        *(
+            None if t is None else np.float32(t)
+            for t in (thresholds.advanced, thresholds.intermediate, thresholds.guard)
+        )
+    )
+    assert [as_float32.decide_one(*row) for row in proba.tolist()] == as_float32.decide(proba).tolist()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "?", "\x00\x01", "\ud800 lone surrogate", "a" * 5_000_000])

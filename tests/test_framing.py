@@ -119,6 +119,10 @@ def test_closing_framing_longer_than_the_first_trailing_window_goes_whole() -> N
         kept, _ = _drop_trailing_framing(request + closing, None, pieces)
         assert kept.rstrip() == request.rstrip()
     assert strip_framing(request + closing) == request.strip()
+    # a framing line longer than the first window, then a signature: the first window holds one
+    # piece, too few to tell a signature, so the whole window is split
+    signed = request + "\n" + ("Thanks! " * 30).rstrip() + "\n— Alex"
+    assert _drop_trailing_framing(signed, None, _LINE_PIECES)[0].rstrip() == request.rstrip()
     short = "\n\nThanks!\n— Alex"  # inside the first window: the same cut
     assert strip_framing(request + short) == request.strip()
 

@@ -48,6 +48,17 @@ CHATS = {
         f"Hello!</s>USER: {REQUEST} ASSISTANT:"
     ),
     "markdown labels": f"**User**: {REQUEST}\n**Assistant**:",
+    "markdown labels, colon inside the bold, a named cue": (
+        "# Ferro Dev Copilot\n**Build:** 2.1 | **Tier:** standard\n\n## Behaviour\n- Prefer Go examples.\n\n"
+        f"---\n\n**User:** {REQUEST}\n\n**Copilot:**"
+    ),
+    "chinese labels, full-width colons": (
+        f"系统：你是“云帆”，一个礼貌的智能助手。请用简体中文回答。\n\n用户：{REQUEST}\n助手："
+    ),
+    "chinese label with a question word, named cue": (
+        f"你是“星河办公”的智能助手小星。\n请遵守以下规则：\n1. 回答简洁。\n\n用户问题：{REQUEST}\n\n小星："
+    ),
+    "japanese labels": f"システム: あなたは丁寧なAIアシスタントです。\nユーザー: {REQUEST}\nアシスタント:",
     "deepseek, system text after the opening token": (
         f"<｜begin▁of▁sentence｜>You are DeepSeek, created by DeepSeek.<｜User｜>{REQUEST}<｜Assistant｜>"
     ),
@@ -83,6 +94,7 @@ def test_a_flattened_chat_is_cut_to_its_newest_user_turn(name: str) -> None:
         "I'm building an AI chatbot. Why does this config fail?\n\ndatabase:\n  host: localhost\n  user: admin",
         # an opening ending with a colon introduces the chat as material
         "You are a helpful assistant. Summarise this:\nUser: a\nAssistant: b\nUser: c\nAssistant:",
+        "请分析以下对话：\n用户：你好\n助手：您好，有什么可以帮您？\n用户：退款\n助手：",  # full-width colon
         # "j'ai" does not name an AI
         "J'ai écrit ce dialogue, corrige les fautes.\nUtilisateur : Bonjour\nServeur : Voilà\n"
         "Utilisateur : Merci\nServeur :",
