@@ -18,8 +18,8 @@ written in another style (``user:`` in a YAML block under ``User:``), are the tu
 Only a prompt that is plainly a chat is cut:
 
 * after the last user turn come only markers of the chat's kind, never text;
-* the text before the first marker does not end with a colon (it would introduce the chat as
-  material: "Summarise this conversation:\\nUser: ...");
+* the text before the first marker does not end with a colon, ASCII or full-width (it would
+  introduce the chat as material: "Summarise this conversation:\\nUser: ...");
 * a turn marked by a model's template tokens must be closed (``[/INST]``, ``<|im_end|>``): "What
   does [INST] mean?" is a question about the template;
 * tags, brackets and labels, which people also write as content, must end with a cue for the

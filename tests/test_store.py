@@ -106,6 +106,39 @@ def test_concurrent_starts_migrate_once(url: str) -> None:
             e.dispose()
 
 
+def test_switching_a_new_file_to_wal_waits_for_a_writer(tmp_path: Path) -> None:
+    """SQLite answers "database is locked" at once, without its busy handler, when a connection
+    switches a file to WAL while another one holds a write transaction in the old journal mode
+    (as when several workers start on a new file together): the switch is retried until the
+    writer commits."""
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    outcome: list[object] = []
+
+    def connect() -> None:
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            with engine.connect() as connection:
+                outcome.append(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+        except Exception as exc:  # the failure this test is about
+            outcome.append(exc)
+        finally:
+            engine.dispose()
+
+    thread = threading.Thread(target=connect)
+    thread.start()
+    time.sleep(0.3)
+    writer.execute("COMMIT")
+    writer.close()
+    thread.join(10)
+    assert outcome == ["wal"]
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     eng = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
     try:

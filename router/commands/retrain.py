@@ -21,6 +21,16 @@ def _since(value: str) -> datetime:
         ) from None
 
 
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        share = float("nan")
+    if not 0.0 <= share <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {value!r}")
+    return share
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "retrain",
@@ -40,6 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--limit", type=int, default=None, help="train on N sampled corpus rows (smoke runs)")
     parser.add_argument("--holdout-share", type=float, default=0.2, help="share of feedback prompts held out")
     parser.add_argument("--chunk-size", type=int, default=5000, help="rows read from the log per query")
+    parser.add_argument(
+        "--max-under-routing",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="the gate's cap on the candidate's test-split under-routing (default 0.02; a current model "
+        "already above it sets the cap)",
+    )
     parser.add_argument("--no-promote", action="store_true", help="write the candidate, never switch CURRENT")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=run)
@@ -62,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         base_limit=args.limit,
         promote=not args.no_promote,
     )
+    if args.max_under_routing is not None:
+        config.under_routing_cap = args.max_under_routing
     engine = make_engine(args.database_url)
     bar = tqdm(desc="feedback rows", unit="row", file=sys.stderr, disable=None)
 
