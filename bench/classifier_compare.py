@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _prompts import print_figures, repeated_to, test_split_texts
+from _prompts import percentiles_ms, print_figures, repeated_to, test_split_texts
 
 #: Prompts a worker classifies before the other worker takes the same ones.
 BLOCK = 25
@@ -81,14 +81,11 @@ def _compare(this: _Worker, other: _Worker, texts: list[str]) -> dict[str, float
         else:
             ours += this.time(block)
             theirs += other.time(block)
-    a, b = np.asarray(ours) * 1e3, np.asarray(theirs) * 1e3
     return {
         "n": len(texts),
-        "this_median_ms": round(float(np.median(a)), 4),
-        "this_p99_ms": round(float(np.percentile(a, 99)), 4),
-        "other_median_ms": round(float(np.median(b)), 4),
-        "other_p99_ms": round(float(np.percentile(b, 99)), 4),
-        "median_ratio": round(float(np.median(a / b)), 3),
+        **{f"this_{key}": value for key, value in percentiles_ms(ours).items()},
+        **{f"other_{key}": value for key, value in percentiles_ms(theirs).items()},
+        "median_ratio": round(float(np.median(np.asarray(ours) / np.asarray(theirs))), 3),
     }
 
 

@@ -23,14 +23,9 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _prompts import print_figures, repeated_to, test_split_texts  # noqa: E402
+from _prompts import percentiles_ms, print_figures, repeated_to, test_split_texts  # noqa: E402
 
 from classifier import TierClassifier  # noqa: E402
-
-
-def _percentiles(seconds: list[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1e3
-    return {"median_ms": round(float(np.median(ms)), 4), "p99_ms": round(float(np.percentile(ms, 99)), 4)}
 
 
 def _time_each(clf: TierClassifier, texts: list[str], *, batch_api: bool = False) -> list[float]:
@@ -79,14 +74,14 @@ def main() -> None:
         "test_prompts_le_2000_chars": {
             "n": len(sample),
             "median_chars": int(np.median([len(t) for t in sample])),
-            **_percentiles(_time_each(clf, sample)),
+            **percentiles_ms(_time_each(clf, sample)),
         },
-        "prompts_of_2000_chars": {"n": len(exactly_2000), **_percentiles(_time_each(clf, exactly_2000))},
+        "prompts_of_2000_chars": {"n": len(exactly_2000), **percentiles_ms(_time_each(clf, exactly_2000))},
         "prompts_of_2000_chars_via_predict": {
             "n": len(exactly_2000),
-            **_percentiles(_time_each(clf, exactly_2000, batch_api=True)),
+            **percentiles_ms(_time_each(clf, exactly_2000, batch_api=True)),
         },
-        "prompts_of_100000_chars": {"n": len(huge), **_percentiles(_time_each(clf, huge))},
+        "prompts_of_100000_chars": {"n": len(huge), **percentiles_ms(_time_each(clf, huge))},
         "batch_throughput_prompts_per_s": round(len(batch) / batch_seconds),
         "model_load": {"median_s": round(float(np.median(load_times)), 4), "max_s": round(max(load_times), 4)},
         "cores": 1,

@@ -548,12 +548,9 @@ for _key, _value in _CLEAN_TABLE.items():
     _FOLD[_key] = ord(str(_value))
 
 
-#: :data:`_CLEAN_TABLE` with the other ASCII white space ``str.split`` splits at mapped to a
-#: space: on ASCII text, runs of spaces are then collapsed by one regex, without a list of words.
-_ASCII_CLEAN_TABLE: dict[int, str | int] = {
-    **_CLEAN_TABLE,
-    **{c: 32 for c in range(128) if chr(c).isspace()},
-}
+#: :data:`_FOLD`'s ASCII part as a ``str.translate`` table (white space mapped to a space too): on
+#: ASCII text, runs of spaces are then collapsed by one regex, without a list of words.
+_ASCII_CLEAN_TABLE: dict[int, str | int] = {c: int(_FOLD[c]) for c in range(128) if _FOLD[c] != c}
 _SPACE_RUN = re.compile("  +")
 
 
@@ -655,7 +652,6 @@ def hash_ngrams(
 
 #: Character classes of the cleaned text counted by :func:`structural_features`, by code point
 #: (code points past the table are of its last class): one ``bincount`` reads them all.
-#: ``cp`` must be the code points of ``cleaned`` itself.
 _OTHER, _ZERO, _SPACE, _MATH, _NON_ASCII, _NON_ASCII_MATH = range(6)
 #: One entry past the highest math symbol: it is of class ``_NON_ASCII``, and every higher code
 #: point is clipped to it.
@@ -666,16 +662,16 @@ _CLASS[[ord("0"), ord(" ")]] = _ZERO, _SPACE
 _CLASS[[ord(c) for c in _MATH_CHARS]] = [_MATH if c.isascii() else _NON_ASCII_MATH for c in _MATH_CHARS]
 
 
-def structural_features(text: str, cleaned: str, cp: np.ndarray, head_chars: int) -> np.ndarray:
+def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarray:
     """Cheap, format-neutral signals of a prompt's shape (see :data:`STRUCTURAL_FEATURES`).
 
-    ``cleaned`` is the hashed cleaned text and ``cp`` its code points (digits already folded to
-    ``0``); counts that need what cleaning removes (line breaks, question marks) read the raw
-    ``text``. The cleaned text's characters are counted by class (:data:`_CLASS`) in one pass,
-    the raw text's with string methods, digit runs with numpy.
+    ``cp`` is the hashed cleaned text's code points (digits already folded to ``0``); counts that
+    need what cleaning removes (line breaks, question marks) read the raw ``text``. The cleaned
+    text's characters are counted by class (:data:`_CLASS`) in one pass, the raw text's with
+    string methods, digit runs with numpy.
     """
     head = text[:head_chars]
-    n = max(len(cleaned), 1)
+    n = max(cp.size, 1)
     counts = np.bincount(_CLASS[np.minimum(cp, _CLASS_SIZE - 1)], minlength=_NON_ASCII_MATH + 1).tolist()
     digits = counts[_ZERO]
     values = (
@@ -762,10 +758,9 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
         """The n-gram bucket ids (with repeats) and the raw structural features of one prompt."""
         text = bound_text(text, self.head_chars, self.tail_chars, getattr(self, "framing_detector_", None))
         cleaned = clean_text(text, self.head_chars, self.tail_chars, stripped=True)
-        cleaned = cleaned[:MAX_HASHED_CHARS]
-        cp = _code_points(cleaned)
+        cp = _code_points(cleaned[:MAX_HASHED_CHARS])
         buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, self.first_words)
-        return buckets, structural_features(text, cleaned, cp, self.head_chars)
+        return buckets, structural_features(text, cp, self.head_chars)
 
     def _extract_all(self, texts: list[str], what: str) -> tuple[list[np.ndarray], np.ndarray]:
         rows = tqdm(texts, desc=what, unit="prompt", disable=not self.verbose, leave=False)
