@@ -7,7 +7,8 @@ Prints medians and p99s measured in this one run. One prompt is timed through
 characters are also timed through ``predict([text])``, which adds the batch machinery. Targets
 (issue 2): a prompt of <= 2,000 characters in <= 0.3 ms median and <= 1 ms p99; a 100,000-character
 prompt in <= 5 ms; model load <= 1 s. Timing is not asserted anywhere: shared machines make timed
-tests flaky.
+tests flaky. ``compiled_speedups`` says whether the compiled helpers were used (see
+``classifier/_compiled.py``; ``BUDGET_ROUTER_PURE_NUMPY=1`` measures the numpy versions).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np  # noqa: E402
 from _prompts import percentiles_ms, print_figures, repeated_to, test_split_texts  # noqa: E402
 
 from classifier import TierClassifier  # noqa: E402
+from classifier._compiled import speedups  # noqa: E402
 
 
 def _time_each(clf: TierClassifier, texts: list[str], *, batch_api: bool = False) -> list[float]:
@@ -85,6 +87,7 @@ def main() -> None:
         "batch_throughput_prompts_per_s": round(len(batch) / batch_seconds),
         "model_load": {"median_s": round(float(np.median(load_times)), 4), "max_s": round(max(load_times), 4)},
         "cores": 1,
+        "compiled_speedups": speedups is not None,
     }
     print_figures(figures, args.json)
 

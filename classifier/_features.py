@@ -1,8 +1,10 @@
 """Prompt features: hashed character and word n-grams plus cheap structural signals.
 
 Every n-gram, character or word, is a substring of a cleaned copy of the prompt, so all of them
-are hashed with one polynomial prefix sum over the code points (mod 2**64, in numpy), without a
-Python-level loop per n-gram. That keeps one prompt of 2,000 characters well under a millisecond.
+are hashed with one polynomial prefix sum over the code points (mod 2**64), without a
+Python-level loop per n-gram: in numpy, or by a compiled twin of the same arithmetic when one was
+built at install time (:mod:`classifier._compiled`). That keeps one prompt of 2,000 characters
+well under a millisecond.
 Long prompts are bounded: n-grams read the first ``head_chars`` and last ``tail_chars`` characters;
 structural signals read the whole prompt with C-speed string methods.
 
@@ -25,6 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from classifier._compiled import speedups
 from classifier._turns import newest_user_turn
 
 _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
@@ -594,6 +597,10 @@ def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = Fal
     return fold_punctuation(text)
 
 
+#: The salts and the mixing constant, as the compiled hashing takes them.
+_COMPILED_KEYS = tuple(int(k) for k in (_SALT_CHAR, _SALT_WORD, _SALT_FIRST, _MIX))
+
+
 def _code_points(text: str) -> np.ndarray:
     data = text.encode("utf-32-le", "surrogatepass")
     return np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
@@ -608,9 +615,28 @@ def hash_ngrams(
 ) -> np.ndarray:
     """Bucket ids (``0 <= id < 2**bits``) of every char and word n-gram, and (with ``first_words``)
     of the first word and first two words, of a cleaned text given as code points (starting and
-    ending with a space). Word n-grams of up to 64 words, 1 to 63 bits."""
+    ending with a space; ``uint64``, see :func:`_code_points`). Word n-grams of up to 64 words, 1
+    to 63 bits. Computed by the compiled twin when it was built (see :mod:`classifier._compiled`),
+    else in numpy: the same ids either way."""
     if word_ngrams[1] > _MAX_WORD_NGRAM or not 0 < bits < 64:
         raise ValueError(f"word n-grams of at most {_MAX_WORD_NGRAM} words and 1 to 63 bits, got {word_ngrams}, {bits}")
+    if speedups is not None and char_ngrams[0] >= 1 and cp.dtype == np.uint64 and cp.flags.c_contiguous:
+        pw, inv = _powers()
+        ids = speedups.hash_ngrams(
+            cp, pw, inv, *char_ngrams, *word_ngrams, bits, first_words, *_COMPILED_KEYS
+        )
+        return np.frombuffer(ids, dtype=np.int64)
+    return hash_ngrams_numpy(cp, char_ngrams, word_ngrams, bits, first_words)
+
+
+def hash_ngrams_numpy(
+    cp: np.ndarray,
+    char_ngrams: tuple[int, int],
+    word_ngrams: tuple[int, int],
+    bits: int,
+    first_words: bool = True,
+) -> np.ndarray:
+    """:func:`hash_ngrams` in numpy (the definition the compiled twin follows)."""
     n = cp.size
     pw, inv = _powers()
     # prefix[i] = sum_{j<i} cp[j] * P**-j ; hash(s, e) = (prefix[e] - prefix[s]) * P**(e-1)

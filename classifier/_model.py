@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
+from classifier._compiled import speedups
 from classifier._decision import Thresholds, fit_temperature, tune_thresholds
 from classifier._features import PromptFeaturizer
 from classifier._framing import FramingDetector
@@ -177,20 +178,17 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet; call fit or load a model")
 
     def _packed(self) -> np.ndarray:
-        """Per-tier n-gram weights and the squared idf of each bucket as one 16-byte element (four
-        float32 in one cache line): one gather per prompt touches one line per n-gram, not four."""
+        """Per-tier n-gram weights and the squared idf of each bucket as one row of four float32
+        (16 bytes, in one cache line): one gather per prompt touches one line per n-gram, not four."""
         packed: np.ndarray | None = getattr(self, "_packed_cache", None)
         if packed is None:
-            rows = np.column_stack([*self.hashed_weights_, self.idf_squared_]).astype(np.float32)
-            packed = np.ascontiguousarray(rows).view(np.dtype((np.void, 16))).ravel()
+            packed = np.ascontiguousarray(np.column_stack([*self.hashed_weights_, self.idf_squared_]), dtype=np.float32)
             self._packed_cache = packed
         return packed
 
     def _logits_one(self, text: str) -> np.ndarray:
         buckets, raw = self.featurizer_.extract(text)
-        gathered = np.take(self._packed(), buckets).view(np.float32).reshape(-1, 4)
-        # summed per row of a (4, n) copy: the same float32 sums, in the same order, as ever
-        sums = np.ascontiguousarray(gathered.T).sum(axis=1).astype(np.float64)
+        sums = _gather_sums(self._packed(), buckets)
         mass = float(sums[3]) ** (0.5 * self.norm_power)
         hashed = sums[:3] / mass if mass > 0 else sums[:3] * 0.0
         return hashed + self.featurizer_.scale_dense(raw) @ self.structural_weights_ + self.intercept_
@@ -240,6 +238,19 @@ class TierClassifier(ClassifierMixin, BaseEstimator):
         from classifier._persist import load_model
 
         return load_model(path)
+
+
+def _gather_sums(packed: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    """The column sums of the rows of ``packed`` that ``buckets`` picks (with repeats), added in
+    double precision: by the compiled helper when it was built (see :mod:`classifier._compiled`)."""
+    if speedups is not None and buckets.dtype == np.int64:
+        return np.asarray(speedups.gather_sums(packed, buckets))
+    return _gather_sums_numpy(packed, buckets)
+
+
+def _gather_sums_numpy(packed: np.ndarray, buckets: np.ndarray) -> np.ndarray:
+    rows = np.take(packed.view(np.dtype((np.void, 16))).ravel(), buckets).view(np.float32).reshape(-1, 4)
+    return rows.sum(axis=0, dtype=np.float64)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

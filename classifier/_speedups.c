@@ -1,0 +1,210 @@
+/* Compiled twins of two numpy steps of the classifier's hot path (optional: see setup.py and
+ * classifier/_compiled.py). The numpy versions spend most of their time in the fixed cost of
+ * numpy calls (some thirty to hash the n-grams of one text: on a sentence of the framing detector
+ * that is nearly all of it).
+ *
+ * hash_ngrams: the bucket ids of classifier._features.hash_ngrams_numpy, in the same order, with
+ *   the same modular arithmetic (unsigned 64-bit overflow is arithmetic modulo 2**64 in C). The
+ *   powers of P and the salts come from Python, so the hash has one definition.
+ * gather_sums: the per-column sums of the rows of a float32 table picked by bucket ids, added in
+ *   double precision in id order (classifier._model).
+ *
+ * tests/test_speedups.py checks both against the numpy versions.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A C-contiguous buffer of items of `itemsize` bytes whose struct format is one of `formats`
+ * ("LQ": unsigned 64-bit; "lq": signed 64-bit; "f": float32). */
+static int
+get_buffer(PyObject *obj, Py_buffer *view, const char *name, const char *formats, Py_ssize_t itemsize)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    const char *format = view->format == NULL ? "B" : view->format;
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@')
+        format++;
+    if (view->itemsize != itemsize || format[0] == '\0' || format[1] != '\0' || strchr(formats, format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %zd-byte items of format '%s', got '%s'",
+                     name, itemsize, formats, view->format == NULL ? "B" : view->format);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(hash_ngrams_doc,
+"hash_ngrams(cp, pw, inv, char_lo, char_hi, word_lo, word_hi, bits, first_words,\n"
+"            salt_char, salt_word, salt_first, mix) -> bytes\n\n"
+"Bucket ids (int64, native byte order) of the char and word n-grams of a cleaned text given as\n"
+"uint64 code points ``cp``; ``pw`` and ``inv`` hold P**i and P**-i modulo 2**64 (at least\n"
+"len(cp) + 1 of each). Same result as classifier._features.hash_ngrams.");
+
+static PyObject *
+hash_ngrams(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cp_obj, *pw_obj, *inv_obj;
+    int char_lo, char_hi, word_lo, word_hi, bits, first_words;
+    unsigned long long salt_char, salt_word, salt_first, mix;
+    if (!PyArg_ParseTuple(args, "OOOiiiiipKKKK", &cp_obj, &pw_obj, &inv_obj, &char_lo, &char_hi, &word_lo,
+                          &word_hi, &bits, &first_words, &salt_char, &salt_word, &salt_first, &mix))
+        return NULL;
+    if (bits < 1 || bits > 63) {
+        PyErr_SetString(PyExc_ValueError, "bits must be 1 to 63");
+        return NULL;
+    }
+    Py_buffer cpv, pwv, invv;
+    if (get_buffer(cp_obj, &cpv, "cp", "LQ", 8) < 0)
+        return NULL;
+    if (get_buffer(pw_obj, &pwv, "pw", "LQ", 8) < 0) {
+        PyBuffer_Release(&cpv);
+        return NULL;
+    }
+    if (get_buffer(inv_obj, &invv, "inv", "LQ", 8) < 0) {
+        PyBuffer_Release(&cpv);
+        PyBuffer_Release(&pwv);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    uint64_t *prefix = NULL;
+    Py_ssize_t *spaces = NULL;
+    const uint64_t *cp = (const uint64_t *)cpv.buf;
+    const uint64_t *pw = (const uint64_t *)pwv.buf;
+    const uint64_t *inv = (const uint64_t *)invv.buf;
+    const Py_ssize_t n = cpv.len / 8;
+    if (pwv.len / 8 < n + 1 || invv.len / 8 < n + 1) {
+        PyErr_Format(PyExc_ValueError, "text of %zd code points is longer than the power tables", n);
+        goto done;
+    }
+    prefix = (uint64_t *)malloc((size_t)(n + 1) * sizeof(uint64_t));
+    spaces = (Py_ssize_t *)malloc((size_t)(n + 1) * sizeof(Py_ssize_t));
+    if (prefix == NULL || spaces == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* prefix[i] = sum_{j<i} cp[j] * P**-j ; hash(s, e) = (prefix[e] - prefix[s]) * P**(e-1) */
+    Py_ssize_t n_spaces = 0;
+    prefix[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        prefix[i + 1] = prefix[i] + cp[i] * inv[i];
+        if (cp[i] == 32)
+            spaces[n_spaces++] = i;
+    }
+    const Py_ssize_t words = n_spaces - 1;
+    Py_ssize_t total = 0;
+    for (int size = char_lo; size <= char_hi; size++)
+        if (size >= 1 && n >= size)
+            total += n - size + 1;
+    for (int size = word_lo; size <= word_hi; size++)
+        if (size >= 1 && size <= words)
+            total += words - size + 1 + (first_words ? 1 : 0);
+    result = PyBytes_FromStringAndSize(NULL, total * 8);
+    if (result == NULL)
+        goto done;
+    uint64_t *out = (uint64_t *)PyBytes_AS_STRING(result);
+    const unsigned shift = (unsigned)(64 - bits);
+    const uint64_t m = (uint64_t)mix;
+    Py_ssize_t at = 0;
+    for (int size = char_lo; size <= char_hi; size++) {
+        if (size < 1 || n < size)
+            continue;
+        for (Py_ssize_t s = 0; s + size <= n; s++) {
+            uint64_t h = ((prefix[s + size] - prefix[s]) * pw[s + size - 1]) ^ (uint64_t)salt_char;
+            out[at++] = (h * m) >> shift;
+        }
+    }
+    for (int size = word_lo; size <= word_hi; size++) {
+        if (size < 1 || size > words)
+            continue;
+        const uint64_t word_salt = (uint64_t)salt_word + (uint64_t)size;
+        for (Py_ssize_t j = 0; j + size <= words; j++) {
+            /* words j .. j+size-1: from after spaces[j] to spaces[j+size] */
+            const Py_ssize_t end = spaces[j + size];
+            uint64_t h = (prefix[end] - prefix[spaces[j] + 1]) * pw[end - 1];
+            if (j == 0 && first_words) {
+                /* the opening words, unsalted as words, come after the n-grams of this size */
+                out[at + words - size + 1] = ((h ^ ((uint64_t)salt_first + (uint64_t)size)) * m) >> shift;
+            }
+            out[at + j] = ((h ^ word_salt) * m) >> shift;
+        }
+        at += words - size + 1 + (first_words ? 1 : 0);
+    }
+done:
+    free(prefix);
+    free(spaces);
+    PyBuffer_Release(&cpv);
+    PyBuffer_Release(&pwv);
+    PyBuffer_Release(&invv);
+    return result;
+}
+
+PyDoc_STRVAR(gather_sums_doc,
+"gather_sums(table, ids) -> (float, float, float, float)\n\n"
+"Sums over ``ids`` (int64) of the rows of ``table`` (float32, four per row), per column, added in\n"
+"double precision in the order of ``ids``. Raises IndexError for an id outside the table.");
+
+static PyObject *
+gather_sums(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *table_obj, *ids_obj;
+    if (!PyArg_ParseTuple(args, "OO", &table_obj, &ids_obj))
+        return NULL;
+    Py_buffer tv, iv;
+    if (get_buffer(table_obj, &tv, "table", "f", 4) < 0)
+        return NULL;
+    if (get_buffer(ids_obj, &iv, "ids", "lq", 8) < 0) {
+        PyBuffer_Release(&tv);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (tv.ndim != 2 || tv.shape[1] != 4) {
+        PyErr_SetString(PyExc_ValueError, "table: expected rows of four float32");
+        goto done;
+    }
+    const float *table = (const float *)tv.buf;
+    const int64_t *ids = (const int64_t *)iv.buf;
+    const Py_ssize_t rows = tv.len / 16, n = iv.len / 8;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t id = ids[i];
+        if (id < 0 || id >= rows) {
+            PyErr_Format(PyExc_IndexError, "bucket id %lld outside a table of %zd rows", (long long)id, rows);
+            goto done;
+        }
+        const float *row = table + 4 * id;
+        s0 += row[0];
+        s1 += row[1];
+        s2 += row[2];
+        s3 += row[3];
+    }
+    result = Py_BuildValue("(dddd)", s0, s1, s2, s3);
+done:
+    PyBuffer_Release(&tv);
+    PyBuffer_Release(&iv);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"hash_ngrams", hash_ngrams, METH_VARARGS, hash_ngrams_doc},
+    {"gather_sums", gather_sums, METH_VARARGS, gather_sums_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "classifier._speedups",
+    .m_doc = "Compiled twins of hot numpy steps (see classifier._compiled).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,122 @@
+"""The compiled helpers (classifier/_speedups.c) against the numpy versions they follow.
+
+They are optional at install time (no C compiler: numpy is used), so these tests skip when the
+extension was not built, except under CI (``CI=true``), where the build must have produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifier import TierClassifier, _features, _model
+from classifier._compiled import speedups
+from classifier._features import MAX_HASHED_CHARS, _code_points, _powers, hash_ngrams, hash_ngrams_numpy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if speedups is None:
+    if os.environ.get("CI") == "true" and not os.environ.get("BUDGET_ROUTER_PURE_NUMPY"):
+        raise RuntimeError("classifier._speedups was not built: CI installs with a C compiler")
+    pytest.skip("classifier._speedups not built (no C compiler at install time)", allow_module_level=True)
+
+# texts of spaces, letters, digits, accented and wide characters, emoji and lone surrogates: every
+# code point width, and the runs of spaces that make empty words
+TEXTS = st.text(alphabet=st.sampled_from(" a0éZ中\U0001f600\ud800") | st.characters(), max_size=300)
+CONFIGS = st.sampled_from(
+    [((3, 5), (1, 2), 16, True), ((2, 4), (1, 2), 16, False), ((1, 1), (1, 3), 7, True), ((5, 5), (2, 64), 63, False)]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS, CONFIGS)
+def test_hash_ngrams_gives_the_numpy_ids(text: str, config: tuple) -> None:
+    cp = _code_points(" " + text + " ")
+    compiled = hash_ngrams(cp, *config)
+    expected = hash_ngrams_numpy(cp, *config)
+    assert compiled.dtype == expected.dtype == np.int64
+    np.testing.assert_array_equal(compiled, expected)
+
+
+def test_hash_ngrams_at_the_length_limit_and_past_it() -> None:
+    rng = np.random.default_rng(0)
+    cp = rng.choice(np.array([32, 97, 98, 233, 0x4E2D], dtype=np.uint64), size=MAX_HASHED_CHARS)
+    np.testing.assert_array_equal(hash_ngrams(cp, (3, 5), (1, 2), 16), hash_ngrams_numpy(cp, (3, 5), (1, 2), 16))
+    pw, inv = _powers()
+    too_long = np.full(MAX_HASHED_CHARS + 1, 97, dtype=np.uint64)
+    with pytest.raises(ValueError, match="longer than the power tables"):
+        speedups.hash_ngrams(too_long, pw, inv, 3, 5, 1, 2, 16, True, *_features._COMPILED_KEYS)
+
+
+def test_hash_ngrams_of_empty_and_spaceless_texts() -> None:
+    for text in ["", " ", "  ", "ab", "abcdef"]:
+        cp = _code_points(text)
+        np.testing.assert_array_equal(hash_ngrams(cp, (3, 5), (1, 2), 16), hash_ngrams_numpy(cp, (3, 5), (1, 2), 16))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=500), st.integers(min_value=0, max_value=3000), st.integers(0, 2**32 - 1))
+def test_gather_sums_gives_the_numpy_sums(rows: int, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    table = rng.normal(size=(rows, 4)).astype(np.float32)
+    ids = rng.integers(0, rows, size=n, dtype=np.int64)
+    np.testing.assert_array_equal(np.asarray(speedups.gather_sums(table, ids)), _model._gather_sums_numpy(table, ids))
+
+
+def test_gather_sums_refuses_ids_outside_the_table() -> None:
+    table = np.ones((8, 4), dtype=np.float32)
+    for bad in (8, -1):  # numpy's take would read row -1 as the last: ids are never negative
+        with pytest.raises(IndexError, match="outside a table of 8 rows"):
+            speedups.gather_sums(table, np.array([0, bad], dtype=np.int64))
+    with pytest.raises(IndexError):
+        _model._gather_sums_numpy(table, np.array([0, 8], dtype=np.int64))
+    with pytest.raises(ValueError, match="four float32"):
+        speedups.gather_sums(np.ones((8, 3), dtype=np.float32), np.zeros(1, dtype=np.int64))
+    with pytest.raises(TypeError, match="ids: expected"):
+        speedups.gather_sums(table, np.zeros(1, dtype=np.int32))
+    with pytest.raises(TypeError, match="table: expected"):
+        speedups.gather_sums(table.astype(np.float64), np.zeros(1, dtype=np.int64))
+
+
+def test_hash_ngrams_refuses_other_item_types() -> None:
+    pw, inv = _powers()
+    for bad in (np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.uint32), b"abcdefgh"):
+        with pytest.raises(TypeError, match="cp: expected"):
+            speedups.hash_ngrams(bad, pw, inv, 3, 5, 1, 2, 16, True, *_features._COMPILED_KEYS)
+
+
+def test_the_shipped_model_scores_alike_with_and_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same probabilities to the bit, framing detector included, on prompts with framing, chat
+    turns, code, several scripts and a long prompt."""
+    clf = TierClassifier.load()
+    prompts = [
+        "Hi there! Could you please help me with the following? Translate into German: good morning. Thanks!",
+        "User: hello\nAssistant: hi\nUser: Prove that the square root of 2 is irrational.",
+        "```python\ndef f(x):\n    return x * 2\n```\nWhy does this return the wrong type for strings?",
+        "请把这句话翻译成英文：今天天气很好。",
+        "Résous l'équation x² - 5x + 6 = 0 et explique chaque étape.",
+        "Dear team,\nI hope you are well. Design a rate limiter for 1M requests/s.\nBest regards,\nAna",
+        "word " * 30_000,
+    ]
+    compiled = clf.predict_proba(prompts)
+    monkeypatch.setattr(_features, "speedups", None)
+    monkeypatch.setattr(_model, "speedups", None)
+    np.testing.assert_array_equal(clf.predict_proba(prompts), compiled)
+
+
+def test_the_numpy_versions_serve_when_asked() -> None:
+    """``BUDGET_ROUTER_PURE_NUMPY=1`` leaves the extension unused; the classifier still works."""
+    code = (
+        "from classifier._compiled import speedups; from classifier import TierClassifier;"
+        "assert speedups is None; print(TierClassifier.load().classify('Prove that 2 + 2 = 4.')[0])"
+    )
+    env = {**os.environ, "BUDGET_ROUTER_PURE_NUMPY": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() in ("light", "intermediate", "advanced")
