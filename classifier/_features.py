@@ -582,6 +582,16 @@ def fold_punctuation(text: str) -> str:
 def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = False) -> str:
     """The bounded, case-folded, format-neutral copy of ``text`` that n-grams are read from
     (``stripped``: ``text`` has already been through :func:`bound_text`)."""
+    return fold_punctuation(_unfolded(text, head_chars, tail_chars, stripped))
+
+
+def clean_code_points(text: str, head_chars: int, tail_chars: int, stripped: bool = False) -> np.ndarray:
+    """The code points of :func:`clean_text`, as :func:`hash_ngrams` takes them."""
+    return folded_code_points(_unfolded(text, head_chars, tail_chars, stripped))
+
+
+def _unfolded(text: str, head_chars: int, tail_chars: int, stripped: bool) -> str:
+    """:func:`clean_text` before :func:`fold_punctuation`."""
     if not stripped:
         text = bound_text(text, head_chars, tail_chars)
     if len(text) > head_chars + tail_chars:
@@ -592,9 +602,16 @@ def clean_text(text: str, head_chars: int, tail_chars: int, stripped: bool = Fal
     stripped_text = text.rstrip()
     for marker in _TRAILING_ANSWERS:
         if stripped_text.endswith(marker):
-            text = stripped_text[: -len(marker)]
-            break
-    return fold_punctuation(text)
+            return stripped_text[: -len(marker)]
+    return text
+
+
+def folded_code_points(text: str) -> np.ndarray:
+    """The code points of :func:`fold_punctuation`'s result (``uint64``): by the compiled helper
+    when it was built (see :mod:`classifier._compiled`), which reads them off ``text`` directly."""
+    if speedups is not None:
+        return np.frombuffer(speedups.fold_code_points(text, _FOLD), dtype=np.uint64)
+    return _code_points(fold_punctuation(text))
 
 
 #: The salts and the mixing constant, as the compiled hashing takes them.
@@ -622,9 +639,7 @@ def hash_ngrams(
         raise ValueError(f"word n-grams of at most {_MAX_WORD_NGRAM} words and 1 to 63 bits, got {word_ngrams}, {bits}")
     if speedups is not None and char_ngrams[0] >= 1 and cp.dtype == np.uint64 and cp.flags.c_contiguous:
         pw, inv = _powers()
-        ids = speedups.hash_ngrams(
-            cp, pw, inv, *char_ngrams, *word_ngrams, bits, first_words, *_COMPILED_KEYS
-        )
+        ids = speedups.hash_ngrams(cp, pw, inv, *char_ngrams, *word_ngrams, bits, first_words, *_COMPILED_KEYS)
         return np.frombuffer(ids, dtype=np.int64)
     return hash_ngrams_numpy(cp, char_ngrams, word_ngrams, bits, first_words)
 
@@ -688,32 +703,57 @@ _CLASS[[ord("0"), ord(" ")]] = _ZERO, _SPACE
 _CLASS[[ord(c) for c in _MATH_CHARS]] = [_MATH if c.isascii() else _NON_ASCII_MATH for c in _MATH_CHARS]
 
 
+#: What :func:`structural_features` counts in the raw prompt's head: backslashes (LaTeX), question
+#: marks, indented lines (spaces, tab), then the code markers.
+_HEAD_NEEDLES = ("\\", "?", "\n    ", "\n\t", *_CODE_MARKERS)
+
+
 def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarray:
     """Cheap, format-neutral signals of a prompt's shape (see :data:`STRUCTURAL_FEATURES`).
 
     ``cp`` is the hashed cleaned text's code points (digits already folded to ``0``); counts that
     need what cleaning removes (line breaks, question marks) read the raw ``text``. The cleaned
-    text's characters are counted by class (:data:`_CLASS`) in one pass, the raw text's with
-    string methods, digit runs with numpy.
+    text's characters are counted by class (:data:`_CLASS`) in one pass, the needles of the raw
+    text's head too (:data:`_HEAD_NEEDLES`), by the compiled helpers when they were built.
     """
-    head = text[:head_chars]
     n = max(cp.size, 1)
-    counts = np.bincount(_CLASS[np.minimum(cp, _CLASS_SIZE - 1)], minlength=_NON_ASCII_MATH + 1).tolist()
-    digits = counts[_ZERO]
+    counts, digit_runs = _class_counts(cp)
+    backslashes, questions, indented_spaces, indented_tabs, *markers = _count_substrings(
+        text, head_chars, _HEAD_NEEDLES
+    )
     values = (
         math.log1p(len(text)),
         math.log1p(max(counts[_SPACE] - 1, 0)),
         math.log1p(text.count("\n")),
-        digits / n,
-        math.log1p(_digit_runs(cp) if digits else 0),
+        counts[_ZERO] / n,
+        math.log1p(digit_runs),
         math.log1p(counts[_MATH] + counts[_NON_ASCII_MATH]),
-        math.log1p(head.count("\\")),
-        math.log1p(sum(head.count(m) for m in _CODE_MARKERS)),
-        math.log1p(head.count("\n    ") + head.count("\n\t")),
-        math.log1p(max(0, head.count("?") - 1)),
+        math.log1p(backslashes),
+        math.log1p(sum(markers)),
+        math.log1p(indented_spaces + indented_tabs),
+        math.log1p(max(0, questions - 1)),
         (counts[_NON_ASCII] + counts[_NON_ASCII_MATH]) / n,
     )
     return np.asarray(values, dtype=np.float64)
+
+
+def _class_counts(cp: np.ndarray) -> tuple[list[int], int]:
+    """How many code points fall in each class of :data:`_CLASS`, and the runs of ``0`` that start
+    after the first code point."""
+    if speedups is not None:
+        classes, runs = speedups.class_counts(cp, _CLASS, _NON_ASCII_MATH + 1)
+        return list(classes), runs
+    counts = np.bincount(_CLASS[np.minimum(cp, _CLASS_SIZE - 1)], minlength=_NON_ASCII_MATH + 1).tolist()
+    return counts, _digit_runs(cp) if counts[_ZERO] else 0
+
+
+def _count_substrings(text: str, end: int, needles: tuple[str, ...]) -> tuple[int, ...]:
+    """``text[:end].count(needle)`` for each needle."""
+    if speedups is not None:
+        counted: tuple[int, ...] = speedups.count_substrings(text, end, needles)
+        return counted
+    head = text[:end]
+    return tuple(head.count(needle) for needle in needles)
 
 
 def _digit_runs(cp: np.ndarray) -> int:
@@ -783,8 +823,7 @@ class PromptFeaturizer(TransformerMixin, BaseEstimator):
     def extract(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The n-gram bucket ids (with repeats) and the raw structural features of one prompt."""
         text = bound_text(text, self.head_chars, self.tail_chars, getattr(self, "framing_detector_", None))
-        cleaned = clean_text(text, self.head_chars, self.tail_chars, stripped=True)
-        cp = _code_points(cleaned[:MAX_HASHED_CHARS])
+        cp = clean_code_points(text, self.head_chars, self.tail_chars, stripped=True)[:MAX_HASHED_CHARS]
         buckets = hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, self.first_words)
         return buckets, structural_features(text, cp, self.head_chars)
 

@@ -32,11 +32,10 @@ from sklearn.linear_model import LogisticRegression
 from classifier._features import (
     _QUOTES,
     OPTION_START,
-    _code_points,
     _iter_lines,
     _sentences,
     count_words,
-    fold_punctuation,
+    folded_code_points,
     hash_ngrams,
     remove_scaffold,
 )
@@ -109,8 +108,8 @@ class FramingDetector:
         )
 
     def _buckets(self, sentence: str) -> np.ndarray:
-        cleaned = fold_punctuation(sentence.casefold())[:_HASHED_CHARS]
-        return hash_ngrams(_code_points(cleaned), self.char_ngrams, self.word_ngrams, self.bits, first_words=False)
+        cleaned = folded_code_points(sentence.casefold())[:_HASHED_CHARS]
+        return hash_ngrams(cleaned, self.char_ngrams, self.word_ngrams, self.bits, first_words=False)
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows = [self._buckets(t) for t in texts]

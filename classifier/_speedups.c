@@ -6,6 +6,11 @@
  * hash_ngrams: the bucket ids of classifier._features.hash_ngrams_numpy, in the same order, with
  *   the same modular arithmetic (unsigned 64-bit overflow is arithmetic modulo 2**64 in C). The
  *   powers of P and the salts come from Python, so the hash has one definition.
+ * fold_code_points: the code points of classifier._features.fold_punctuation's result (each
+ *   code point below the table's size mapped by it, runs of spaces collapsed, one space at each
+ *   end), straight from the str, without building the folded str.
+ * count_substrings: str.count of several needles over a prefix of a str, in one pass.
+ * class_counts: a bincount of code points by class, and the runs of "0" (structural features).
  * gather_sums: the per-column sums of the rows of a float32 table picked by bucket ids, added in
  *   double precision in id order (classifier._model).
  *
@@ -16,6 +21,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)0)
+#endif
+#define PREFETCH_AHEAD 32
 
 /* A C-contiguous buffer of items of `itemsize` bytes whose struct format is one of `formats`
  * ("LQ": unsigned 64-bit; "lq": signed 64-bit; "f": float32). */
@@ -142,6 +154,51 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(fold_code_points_doc,
+"fold_code_points(text, table) -> bytes\n\n"
+"The code points (uint64, native byte order) of ``text`` with each code point below len(table)\n"
+"(uint32) replaced by its entry, runs of spaces (32) collapsed into one, none at the start or\n"
+"end, then one space added at each end. Same result as the code points of\n"
+"classifier._features.fold_punctuation(text).");
+
+static PyObject *
+fold_code_points(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *text, *table_obj;
+    if (!PyArg_ParseTuple(args, "UO", &text, &table_obj))
+        return NULL;
+    Py_buffer tv;
+    if (get_buffer(table_obj, &tv, "table", "IL", 4) < 0)
+        return NULL;
+    const uint32_t *table = (const uint32_t *)tv.buf;
+    const Py_ssize_t table_size = tv.len / 4;
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    uint64_t *buf = (uint64_t *)malloc((size_t)(n + 2) * sizeof(uint64_t));
+    if (buf == NULL) {
+        PyBuffer_Release(&tv);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t at = 0;
+    buf[at++] = 32;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t c = PyUnicode_READ(kind, data, i);
+        if (c < (uint64_t)table_size)
+            c = table[c];
+        if (c == 32 && buf[at - 1] == 32)
+            continue; /* a space after a space, or opening the text */
+        buf[at++] = c;
+    }
+    if (at == 1 || buf[at - 1] != 32)
+        buf[at++] = 32; /* closing space; an empty text folds to two spaces */
+    PyObject *result = PyBytes_FromStringAndSize((const char *)buf, at * (Py_ssize_t)sizeof(uint64_t));
+    free(buf);
+    PyBuffer_Release(&tv);
+    return result;
+}
+
 PyDoc_STRVAR(gather_sums_doc,
 "gather_sums(table, ids) -> (float, float, float, float)\n\n"
 "Sums over ``ids`` (int64) of the rows of ``table`` (float32, four per row), per column, added in\n"
@@ -172,6 +229,9 @@ gather_sums(PyObject *self, PyObject *args)
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     for (Py_ssize_t i = 0; i < n; i++) {
         const int64_t id = ids[i];
+        /* the table (1 MB) does not stay in a core's cache between prompts: ask for rows ahead */
+        if (i + PREFETCH_AHEAD < n && ids[i + PREFETCH_AHEAD] >= 0 && ids[i + PREFETCH_AHEAD] < rows)
+            PREFETCH(table + 4 * ids[i + PREFETCH_AHEAD]);
         if (id < 0 || id >= rows) {
             PyErr_Format(PyExc_IndexError, "bucket id %lld outside a table of %zd rows", (long long)id, rows);
             goto done;
@@ -189,8 +249,151 @@ done:
     return result;
 }
 
+#define MAX_NEEDLES 64
+
+PyDoc_STRVAR(count_substrings_doc,
+"count_substrings(text, end, needles) -> tuple[int, ...]\n\n"
+"How often each needle (a tuple of non-empty str, each opening with an ASCII character) occurs in\n"
+"text[:end], without overlaps, as text[:end].count(needle) counts, in one pass over the text.");
+
+static PyObject *
+count_substrings(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *text, *needles;
+    Py_ssize_t end;
+    if (!PyArg_ParseTuple(args, "UnO!", &text, &end, &PyTuple_Type, &needles))
+        return NULL;
+    const Py_ssize_t k = PyTuple_GET_SIZE(needles);
+    if (k > MAX_NEEDLES) {
+        PyErr_Format(PyExc_ValueError, "at most %d needles", MAX_NEEDLES);
+        return NULL;
+    }
+    int needle_kind[MAX_NEEDLES];
+    const void *needle_data[MAX_NEEDLES];
+    Py_ssize_t needle_len[MAX_NEEDLES], counts[MAX_NEEDLES], next[MAX_NEEDLES];
+    Py_UCS4 first[MAX_NEEDLES];
+    uint64_t opens[2] = {0, 0}; /* the ASCII characters some needle opens with */
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, j);
+        if (!PyUnicode_Check(needle) || PyUnicode_GET_LENGTH(needle) == 0) {
+            PyErr_SetString(PyExc_ValueError, "needles must be non-empty str");
+            return NULL;
+        }
+        needle_kind[j] = PyUnicode_KIND(needle);
+        needle_data[j] = PyUnicode_DATA(needle);
+        needle_len[j] = PyUnicode_GET_LENGTH(needle);
+        first[j] = PyUnicode_READ(needle_kind[j], needle_data[j], 0);
+        if (first[j] >= 128) {
+            PyErr_SetString(PyExc_ValueError, "needles must open with an ASCII character");
+            return NULL;
+        }
+        opens[first[j] >> 6] |= (uint64_t)1 << (first[j] & 63);
+        counts[j] = next[j] = 0;
+    }
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (end < n)
+        n = end < 0 ? 0 : end;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 128 || !(opens[c >> 6] >> (c & 63) & 1))
+            continue;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            if (first[j] != c || i < next[j] || i + needle_len[j] > n)
+                continue;
+            Py_ssize_t m = 1;
+            while (m < needle_len[j] &&
+                   PyUnicode_READ(kind, data, i + m) == PyUnicode_READ(needle_kind[j], needle_data[j], m))
+                m++;
+            if (m == needle_len[j]) {
+                counts[j]++;
+                next[j] = i + m;
+            }
+        }
+    }
+    PyObject *result = PyTuple_New(k);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *count = PyLong_FromSsize_t(counts[j]);
+        if (count == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, j, count);
+    }
+    return result;
+}
+
+#define MAX_CLASSES 16
+
+PyDoc_STRVAR(class_counts_doc,
+"class_counts(cp, table, n_classes) -> (tuple[int, ...], int)\n\n"
+"How many code points ``cp`` (uint64) fall in each class 0 .. n_classes - 1 of ``table`` (int64;\n"
+"code points past it take its last entry), and how many runs of ``0`` (48) start after the first\n"
+"code point.");
+
+static PyObject *
+class_counts(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *cp_obj, *table_obj;
+    int n_classes;
+    if (!PyArg_ParseTuple(args, "OOi", &cp_obj, &table_obj, &n_classes))
+        return NULL;
+    if (n_classes < 1 || n_classes > MAX_CLASSES) {
+        PyErr_Format(PyExc_ValueError, "n_classes must be 1 to %d", MAX_CLASSES);
+        return NULL;
+    }
+    Py_buffer cpv, tv;
+    if (get_buffer(cp_obj, &cpv, "cp", "LQ", 8) < 0)
+        return NULL;
+    if (get_buffer(table_obj, &tv, "table", "lq", 8) < 0) {
+        PyBuffer_Release(&cpv);
+        return NULL;
+    }
+    PyObject *result = NULL, *counts_tuple = NULL;
+    const uint64_t *cp = (const uint64_t *)cpv.buf;
+    const int64_t *table = (const int64_t *)tv.buf;
+    const Py_ssize_t n = cpv.len / 8, size = tv.len / 8;
+    Py_ssize_t counts[MAX_CLASSES] = {0}, runs = 0;
+    if (size == 0) {
+        PyErr_SetString(PyExc_ValueError, "empty class table");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t cls = table[cp[i] < (uint64_t)size ? (Py_ssize_t)cp[i] : size - 1];
+        if (cls < 0 || cls >= n_classes) {
+            PyErr_Format(PyExc_ValueError, "class %lld outside 0 .. %d", (long long)cls, n_classes - 1);
+            goto done;
+        }
+        counts[cls]++;
+        runs += i > 0 && cp[i] == 48 && cp[i - 1] != 48;
+    }
+    counts_tuple = PyTuple_New(n_classes);
+    if (counts_tuple == NULL)
+        goto done;
+    for (int c = 0; c < n_classes; c++) {
+        PyObject *count = PyLong_FromSsize_t(counts[c]);
+        if (count == NULL)
+            goto done;
+        PyTuple_SET_ITEM(counts_tuple, c, count);
+    }
+    result = Py_BuildValue("(On)", counts_tuple, runs);
+done:
+    Py_XDECREF(counts_tuple);
+    PyBuffer_Release(&cpv);
+    PyBuffer_Release(&tv);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"hash_ngrams", hash_ngrams, METH_VARARGS, hash_ngrams_doc},
+    {"fold_code_points", fold_code_points, METH_VARARGS, fold_code_points_doc},
+    {"count_substrings", count_substrings, METH_VARARGS, count_substrings_doc},
+    {"class_counts", class_counts, METH_VARARGS, class_counts_doc},
     {"gather_sums", gather_sums, METH_VARARGS, gather_sums_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -18,7 +18,21 @@ from hypothesis import strategies as st
 
 from classifier import TierClassifier, _features, _model
 from classifier._compiled import speedups
-from classifier._features import MAX_HASHED_CHARS, _code_points, _powers, hash_ngrams, hash_ngrams_numpy
+from classifier._features import (
+    _CLASS,
+    _FOLD,
+    _HEAD_NEEDLES,
+    _NON_ASCII_MATH,
+    MAX_HASHED_CHARS,
+    _class_counts,
+    _code_points,
+    _count_substrings,
+    _powers,
+    fold_punctuation,
+    folded_code_points,
+    hash_ngrams,
+    hash_ngrams_numpy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +73,73 @@ def test_hash_ngrams_of_empty_and_spaceless_texts() -> None:
     for text in ["", " ", "  ", "ab", "abcdef"]:
         cp = _code_points(text)
         np.testing.assert_array_equal(hash_ngrams(cp, (3, 5), (1, 2), 16), hash_ngrams_numpy(cp, (3, 5), (1, 2), 16))
+
+
+# white space of every kind and the punctuation and digits the fold maps, among other characters
+FOLDED = st.text(
+    alphabet=st.sampled_from(" \t\n\r\x0b\x85\xa0\u2003\u3000?!.,;:\"'«»“”¿…19aÉ中\ud800") | st.characters()
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FOLDED)
+def test_fold_code_points_gives_the_folded_texts_code_points(text: str) -> None:
+    expected = _code_points(fold_punctuation(text))
+    np.testing.assert_array_equal(folded_code_points(text), expected)
+
+
+def test_fold_code_points_of_empty_and_blank_texts() -> None:
+    for text in ["", " ", "   ", "\u3000\n", "?!", "é", "a"]:
+        assert folded_code_points(text).tolist() == _code_points(fold_punctuation(text)).tolist(), repr(text)
+    with pytest.raises(TypeError):
+        speedups.fold_code_points(b"bytes", _FOLD)
+    with pytest.raises(TypeError, match="table: expected"):
+        speedups.fold_code_points("text", _FOLD.astype(np.int64))
+
+
+# code-like text: the needles' characters, their prefixes and overlapping runs of them
+PIECES = ["`", "``", "```", "def ", "return", "{", ";", "()", "(", ")", "=>", "=", "import ", "#include", "class "]
+CODE = st.lists(
+    st.sampled_from([*PIECES, "\n", "\n    ", "\t", " ", "?", "\\", "é", "中", "d", "r"]) | st.characters(),
+    max_size=200,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    CODE,
+    st.integers(min_value=-5, max_value=500),
+)
+def test_count_substrings_counts_as_str_count(text: str, end: int) -> None:
+    head = text[: max(end, 0)]
+    needles = (*_HEAD_NEEDLES, "``", "aa")
+    assert speedups.count_substrings(text, end, needles) == tuple(head.count(n) for n in needles)
+    assert _count_substrings(text, end, needles) == tuple(head.count(n) for n in needles)
+
+
+def test_count_substrings_refuses_bad_needles() -> None:
+    for needles in [("",), ("é",), (3,)]:
+        with pytest.raises(ValueError, match="needles must"):
+            speedups.count_substrings("text", 4, needles)
+    with pytest.raises(ValueError, match="at most"):
+        speedups.count_substrings("text", 4, ("a",) * 65)
+
+
+@settings(max_examples=300, deadline=None)
+@given(FOLDED | CODE)
+def test_class_counts_match_numpy(text: str) -> None:
+    cp = folded_code_points(text.replace("1", "0"))
+    counts = np.bincount(_CLASS[np.minimum(cp, _CLASS.size - 1)], minlength=_NON_ASCII_MATH + 1).tolist()
+    is_zero = cp == 48
+    runs = int(np.count_nonzero(is_zero[1:] & ~is_zero[:-1]))
+    assert _class_counts(cp) == (counts, runs)
+
+
+def test_class_counts_refuse_a_class_outside_the_count() -> None:
+    with pytest.raises(ValueError, match="outside"):  # a space is of class 2
+        speedups.class_counts(np.array([32], dtype=np.uint64), _CLASS, 2)
+    with pytest.raises(ValueError, match="n_classes"):
+        speedups.class_counts(np.array([32], dtype=np.uint64), _CLASS, 0)
 
 
 @settings(max_examples=200, deadline=None)
