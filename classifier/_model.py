@@ -1,7 +1,7 @@
 """The tier classifier: a scikit-learn estimator over :class:`PromptFeaturizer` features.
 
 ``fit`` trains a multinomial logistic regression and keeps only its weights, folded with the
-idf into one vector per tier, so prediction is a handful of numpy gathers per prompt (no sparse
+idf into one vector per tier, so prediction is one gather and a sum per prompt (no sparse
 matrix, no per-call validation) and the saved artefact holds numpy arrays only.
 ``calibrate`` then fits, on held-out data, a temperature for the probabilities and the decision
 thresholds (see :mod:`classifier._decision`).
