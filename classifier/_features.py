@@ -697,7 +697,7 @@ _OTHER, _ZERO, _SPACE, _MATH, _NON_ASCII, _NON_ASCII_MATH = range(6)
 #: One entry past the highest math symbol: it is of class ``_NON_ASCII``, and every higher code
 #: point is clipped to it.
 _CLASS_SIZE = max(map(ord, _MATH_CHARS)) + 2
-_CLASS = np.full(_CLASS_SIZE, _NON_ASCII, dtype=np.intp)
+_CLASS = np.full(_CLASS_SIZE, _NON_ASCII, dtype=np.int64)
 _CLASS[:128] = _OTHER
 _CLASS[[ord("0"), ord(" ")]] = _ZERO, _SPACE
 _CLASS[[ord(c) for c in _MATH_CHARS]] = [_MATH if c.isascii() else _NON_ASCII_MATH for c in _MATH_CHARS]
@@ -740,7 +740,7 @@ def structural_features(text: str, cp: np.ndarray, head_chars: int) -> np.ndarra
 def _class_counts(cp: np.ndarray) -> tuple[list[int], int]:
     """How many code points fall in each class of :data:`_CLASS`, and the runs of ``0`` that start
     after the first code point."""
-    if speedups is not None:
+    if speedups is not None and cp.dtype == np.uint64 and cp.flags.c_contiguous:
         classes, runs = speedups.class_counts(cp, _CLASS, _NON_ASCII_MATH + 1)
         return list(classes), runs
     counts = np.bincount(_CLASS[np.minimum(cp, _CLASS_SIZE - 1)], minlength=_NON_ASCII_MATH + 1).tolist()

@@ -37,7 +37,12 @@ get_buffer(PyObject *obj, Py_buffer *view, const char *name, const char *formats
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
     const char *format = view->format == NULL ? "B" : view->format;
+    /* native order only: '@', '=', or the explicit mark of this machine's byte order */
+#if PY_LITTLE_ENDIAN
     if (format[0] == '<' || format[0] == '=' || format[0] == '@')
+#else
+    if (format[0] == '>' || format[0] == '!' || format[0] == '=' || format[0] == '@')
+#endif
         format++;
     if (view->itemsize != itemsize || format[0] == '\0' || format[1] != '\0' || strchr(formats, format[0]) == NULL) {
         PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %zd-byte items of format '%s', got '%s'",
@@ -107,13 +112,13 @@ hash_ngrams(PyObject *self, PyObject *args)
             spaces[n_spaces++] = i;
     }
     const Py_ssize_t words = n_spaces - 1;
+    /* sizes past the text (or its words) give no n-grams: the loops stop there */
+    const Py_ssize_t char_top = char_hi < n ? char_hi : n, word_top = word_hi < words ? word_hi : words;
     Py_ssize_t total = 0;
-    for (int size = char_lo; size <= char_hi; size++)
-        if (size >= 1 && n >= size)
-            total += n - size + 1;
-    for (int size = word_lo; size <= word_hi; size++)
-        if (size >= 1 && size <= words)
-            total += words - size + 1 + (first_words ? 1 : 0);
+    for (Py_ssize_t size = char_lo < 1 ? 1 : char_lo; size <= char_top; size++)
+        total += n - size + 1;
+    for (Py_ssize_t size = word_lo < 1 ? 1 : word_lo; size <= word_top; size++)
+        total += words - size + 1 + (first_words ? 1 : 0);
     result = PyBytes_FromStringAndSize(NULL, total * 8);
     if (result == NULL)
         goto done;
@@ -121,17 +126,13 @@ hash_ngrams(PyObject *self, PyObject *args)
     const unsigned shift = (unsigned)(64 - bits);
     const uint64_t m = (uint64_t)mix;
     Py_ssize_t at = 0;
-    for (int size = char_lo; size <= char_hi; size++) {
-        if (size < 1 || n < size)
-            continue;
+    for (Py_ssize_t size = char_lo < 1 ? 1 : char_lo; size <= char_top; size++) {
         for (Py_ssize_t s = 0; s + size <= n; s++) {
             uint64_t h = ((prefix[s + size] - prefix[s]) * pw[s + size - 1]) ^ (uint64_t)salt_char;
             out[at++] = (h * m) >> shift;
         }
     }
-    for (int size = word_lo; size <= word_hi; size++) {
-        if (size < 1 || size > words)
-            continue;
+    for (Py_ssize_t size = word_lo < 1 ? 1 : word_lo; size <= word_top; size++) {
         const uint64_t word_salt = (uint64_t)salt_word + (uint64_t)size;
         for (Py_ssize_t j = 0; j + size <= words; j++) {
             /* words j .. j+size-1: from after spaces[j] to spaces[j+size] */
@@ -166,7 +167,7 @@ fold_code_points(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *text, *table_obj;
-    if (!PyArg_ParseTuple(args, "UO", &text, &table_obj))
+    if (!PyArg_ParseTuple(args, "UO", &text, &table_obj)) /* "U" readies a legacy str too */
         return NULL;
     Py_buffer tv;
     if (get_buffer(table_obj, &tv, "table", "IL", 4) < 0)
@@ -176,7 +177,7 @@ fold_code_points(PyObject *self, PyObject *args)
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    uint64_t *buf = (uint64_t *)malloc((size_t)(n + 2) * sizeof(uint64_t));
+    uint64_t *buf = n > PY_SSIZE_T_MAX / 8 - 2 ? NULL : (uint64_t *)malloc((size_t)(n + 2) * sizeof(uint64_t));
     if (buf == NULL) {
         PyBuffer_Release(&tv);
         return PyErr_NoMemory();
@@ -276,6 +277,10 @@ count_substrings(PyObject *self, PyObject *args)
     uint64_t opens[2] = {0, 0}; /* the ASCII characters some needle opens with */
     for (Py_ssize_t j = 0; j < k; j++) {
         PyObject *needle = PyTuple_GET_ITEM(needles, j);
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_Check(needle) && PyUnicode_READY(needle) < 0)
+            return NULL;
+#endif
         if (!PyUnicode_Check(needle) || PyUnicode_GET_LENGTH(needle) == 0) {
             PyErr_SetString(PyExc_ValueError, "needles must be non-empty str");
             return NULL;
@@ -294,8 +299,10 @@ count_substrings(PyObject *self, PyObject *args)
     const int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (end < 0) /* as text[:end] reads it */
+        end = end < -n ? 0 : n + end;
     if (end < n)
-        n = end < 0 ? 0 : end;
+        n = end;
     for (Py_ssize_t i = 0; i < n; i++) {
         const Py_UCS4 c = PyUnicode_READ(kind, data, i);
         if (c >= 128 || !(opens[c >> 6] >> (c & 63) & 1))

@@ -69,10 +69,29 @@ def test_hash_ngrams_at_the_length_limit_and_past_it() -> None:
         speedups.hash_ngrams(too_long, pw, inv, 3, 5, 1, 2, 16, True, *_features._COMPILED_KEYS)
 
 
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(1, 8), st.integers(0, 8), st.integers(1, 6), st.integers(0, 6), st.booleans())
+def test_hash_ngrams_of_any_text_and_sizes(
+    text: str, char_lo: int, char_span: int, word_lo: int, word_span: int, first_words: bool
+) -> None:
+    """Texts not padded with spaces, sizes past the text's length or word count."""
+    cp = _code_points(text)
+    sizes = ((char_lo, char_lo + char_span), (word_lo, word_lo + word_span), 20, first_words)
+    np.testing.assert_array_equal(hash_ngrams(cp, *sizes), hash_ngrams_numpy(cp, *sizes))
+
+
 def test_hash_ngrams_of_empty_and_spaceless_texts() -> None:
-    for text in ["", " ", "  ", "ab", "abcdef"]:
+    for text in ["", " ", "  ", "ab", "abcdef", "a b c", " a  b "]:
         cp = _code_points(text)
         np.testing.assert_array_equal(hash_ngrams(cp, (3, 5), (1, 2), 16), hash_ngrams_numpy(cp, (3, 5), (1, 2), 16))
+
+
+def test_hash_ngrams_stops_at_the_text_for_huge_sizes() -> None:
+    pw, inv = _powers()
+    cp = _code_points(" a bc def ")
+    ids = speedups.hash_ngrams(cp, pw, inv, 1, 2**31 - 1, 1, 2**31 - 1, 16, True, *_features._COMPILED_KEYS)
+    expected = hash_ngrams_numpy(cp, (1, cp.size), (1, 3), 16, True)
+    np.testing.assert_array_equal(np.frombuffer(ids, dtype=np.int64), expected)
 
 
 # white space of every kind and the punctuation and digits the fold maps, among other characters
@@ -108,10 +127,10 @@ CODE = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(
     CODE,
-    st.integers(min_value=-5, max_value=500),
+    st.integers(min_value=-300, max_value=500),
 )
 def test_count_substrings_counts_as_str_count(text: str, end: int) -> None:
-    head = text[: max(end, 0)]
+    head = text[:end]  # a negative end counts from the end, as slicing does
     needles = (*_HEAD_NEEDLES, "``", "aa")
     assert speedups.count_substrings(text, end, needles) == tuple(head.count(n) for n in needles)
     assert _count_substrings(text, end, needles) == tuple(head.count(n) for n in needles)
@@ -135,6 +154,10 @@ def test_class_counts_match_numpy(text: str) -> None:
     assert _class_counts(cp) == (counts, runs)
 
 
+def test_the_class_table_is_int64_on_every_platform() -> None:
+    assert _CLASS.dtype == np.int64  # the helper takes 8-byte classes (np.intp is 4 bytes on 32-bit)
+
+
 def test_class_counts_refuse_a_class_outside_the_count() -> None:
     with pytest.raises(ValueError, match="outside"):  # a space is of class 2
         speedups.class_counts(np.array([32], dtype=np.uint64), _CLASS, 2)
@@ -149,6 +172,18 @@ def test_gather_sums_gives_the_numpy_sums(rows: int, n: int, seed: int) -> None:
     table = rng.normal(size=(rows, 4)).astype(np.float32)
     ids = rng.integers(0, rows, size=n, dtype=np.int64)
     np.testing.assert_array_equal(np.asarray(speedups.gather_sums(table, ids)), _model._gather_sums_numpy(table, ids))
+
+
+def test_gather_sums_adds_in_double_precision_in_id_order() -> None:
+    """Values over a wide range of magnitudes: the compiled helper adds them in id order in double
+    precision; numpy adds pairwise, so it may differ in the last bits here."""
+    table = np.array([[1.0, 2.0, 3.0, 4.0], [2.0**-60] * 4, [-1.0] * 4, [3.0e7, 1.0e-7, -5.0, 0.5]], dtype=np.float32)
+    ids = np.array([0, 1, 1, 2, 3, 3, 1, 0], dtype=np.int64)
+    in_order = [0.0] * 4
+    for i in ids:
+        in_order = [total + float(value) for total, value in zip(in_order, table[i], strict=True)]
+    assert speedups.gather_sums(table, ids) == tuple(in_order)
+    np.testing.assert_allclose(_model._gather_sums_numpy(table, ids), in_order, rtol=1e-15)
 
 
 def test_gather_sums_refuses_ids_outside_the_table() -> None:
@@ -174,8 +209,9 @@ def test_hash_ngrams_refuses_other_item_types() -> None:
 
 
 def test_the_shipped_model_scores_alike_with_and_without_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same probabilities to the bit, framing detector included, on prompts with framing, chat
-    turns, code, several scripts and a long prompt."""
+    """Same probabilities to the bit (the weight sums may in principle differ in the last bits:
+    see ``_gather_sums``; they never have on a real prompt), framing detector included, on
+    prompts with framing, chat turns, code, several scripts and a long prompt."""
     clf = TierClassifier.load()
     prompts = [
         "Hi there! Could you please help me with the following? Translate into German: good morning. Thanks!",
@@ -186,10 +222,11 @@ def test_the_shipped_model_scores_alike_with_and_without_them(monkeypatch: pytes
         "Dear team,\nI hope you are well. Design a rate limiter for 1M requests/s.\nBest regards,\nAna",
         "word " * 30_000,
     ]
-    compiled = clf.predict_proba(prompts)
+    compiled, tiers = clf.predict_proba(prompts), clf.predict(prompts)
     monkeypatch.setattr(_features, "speedups", None)
     monkeypatch.setattr(_model, "speedups", None)
     np.testing.assert_array_equal(clf.predict_proba(prompts), compiled)
+    assert list(clf.predict(prompts)) == list(tiers)
 
 
 def test_the_numpy_versions_serve_when_asked() -> None:
