@@ -94,11 +94,19 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(result.x)
 
 
+#: The highest guard the tuning may choose: a prompt at least this likely to be advanced is never
+#: served light, whatever the validation set. Macro-F1 always pushes the guard up to the
+#: under-routing cap; when the validation set's advanced prompts are easy to recognise (maths
+#: benchmarks) and hold none of a kind of hard request, the cap allowed 0.28, and 62% of held-out
+#: Arena-Hard prompts went light against 55% at 0.14 with the same probabilities.
+MAX_GUARD = 0.14
+
+
 def tune_thresholds(proba: np.ndarray, labels: np.ndarray, *, max_under_routing: float = 0.015) -> Thresholds:
     """Grid-search the thresholds: best macro-F1 with under-routing <= ``max_under_routing``
-    (ties broken by less over-routing)."""
+    (ties broken by less over-routing), the guard at most :data:`MAX_GUARD`."""
     grid = np.round(np.arange(0.05, 0.701, 0.025), 3)
-    guards = np.round(np.arange(0.02, 0.301, 0.02), 3)
+    guards = np.round(np.arange(0.02, MAX_GUARD + 1e-9, 0.02), 3)
     best = Thresholds(float(grid[0]), float(grid[0]), float(guards[0]))
     best_key = (-1.0, 0.0)
     for t_adv in grid:

@@ -302,3 +302,21 @@ def test_ngram_hash_does_not_depend_on_position(text: str, size: int, data: st.D
     alone = hash_ngrams(cp[start : start + size], (size, size), (1, 0), 16, first_words=False)
     assert in_context.size == cp.size - size + 1
     assert alone.tolist() == [in_context[start]]
+
+
+def test_tuned_guard_never_exceeds_its_cap() -> None:
+    """Validation advanced prompts that are all easy to recognise would let macro-F1 raise the
+    guard to the top of its grid; it stops at MAX_GUARD, so a prompt at least that likely to be
+    advanced is never served light."""
+    from classifier._decision import MAX_GUARD, tune_thresholds
+
+    rng = np.random.default_rng(0)
+    light = np.column_stack([np.full(200, 0.75), np.full(200, 0.0), rng.uniform(0.15, 0.25, 200)])
+    advanced = np.column_stack([np.full(100, 0.05), np.full(100, 0.05), np.full(100, 0.9)])
+    proba = np.vstack([light, advanced])
+    proba /= proba.sum(axis=1, keepdims=True)
+    labels = np.r_[np.zeros(200, dtype=int), np.full(100, 2)]
+    chosen = tune_thresholds(proba, labels)
+    assert chosen.guard is not None and chosen.guard <= MAX_GUARD
+    risky = np.array([[0.8, 0.0, MAX_GUARD + 0.01]])
+    assert chosen.decide(risky / risky.sum())[0] != 0
