@@ -41,6 +41,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from classifier._compiled import speedups
 from router import __version__
 from router.api._common import error_body, error_for, record, request_id
 from router.catalog import Catalog
@@ -224,9 +225,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         state.load_error = None
         log.info(
-            "classifier %s loaded from %s; policy %s",
+            "classifier %s loaded from %s (%s); policy %s",
             state.engine.classifier_version,
             state.model_source,
+            "compiled helpers" if speedups is not None else "numpy only: the compiled helpers were not built",
             state.policy.name,
         )
     except Exception as exc:  # any load failure: serve 503 ModelNotLoaded, do not crash

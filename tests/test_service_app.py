@@ -107,3 +107,22 @@ def test_openapi_schema_lists_the_endpoints(offline: TestClient) -> None:
     paths = offline.get("/openapi.json").json()["paths"]
     for path in ("/v1/route", "/{version}/models/{target}", "/v1/chat/completions", "/healthz", "/readyz", "/metrics"):
         assert path in paths
+
+
+def test_the_start_log_says_whether_the_compiled_helpers_serve(
+    router_model_path: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from router import app as app_module
+
+    caplog.set_level(logging.INFO)
+    for helpers, expected in ((object(), "(compiled helpers)"), (None, "numpy only")):
+        monkeypatch.setattr(app_module, "speedups", helpers)
+        caplog.clear()
+        with TestClient(create_app(_settings(model_path=router_model_path))):
+            pass
+        loaded = [
+            r.getMessage() for r in caplog.records if "classifier" in r.getMessage() and "loaded" in r.getMessage()
+        ]
+        assert loaded and expected in loaded[0]
