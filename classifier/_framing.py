@@ -108,8 +108,8 @@ class FramingDetector:
         )
 
     def _buckets(self, sentence: str) -> np.ndarray:
-        cleaned = folded_code_points(sentence.casefold())[:_HASHED_CHARS]
-        return hash_ngrams(cleaned, self.char_ngrams, self.word_ngrams, self.bits, first_words=False)
+        cp = folded_code_points(sentence.casefold())[:_HASHED_CHARS]
+        return hash_ngrams(cp, self.char_ngrams, self.word_ngrams, self.bits, first_words=False)
 
     def _matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         rows = [self._buckets(t) for t in texts]

@@ -250,6 +250,24 @@ done:
     return result;
 }
 
+/* A tuple of the first `k` counts, as Python ints. */
+static PyObject *
+counts_tuple(const Py_ssize_t *counts, Py_ssize_t k)
+{
+    PyObject *result = PyTuple_New(k);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *count = PyLong_FromSsize_t(counts[j]);
+        if (count == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, j, count);
+    }
+    return result;
+}
+
 #define MAX_NEEDLES 64
 
 PyDoc_STRVAR(count_substrings_doc,
@@ -320,18 +338,7 @@ count_substrings(PyObject *self, PyObject *args)
             }
         }
     }
-    PyObject *result = PyTuple_New(k);
-    if (result == NULL)
-        return NULL;
-    for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *count = PyLong_FromSsize_t(counts[j]);
-        if (count == NULL) {
-            Py_DECREF(result);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(result, j, count);
-    }
-    return result;
+    return counts_tuple(counts, k);
 }
 
 #define MAX_CLASSES 16
@@ -361,7 +368,7 @@ class_counts(PyObject *self, PyObject *args)
         PyBuffer_Release(&cpv);
         return NULL;
     }
-    PyObject *result = NULL, *counts_tuple = NULL;
+    PyObject *result = NULL, *classes = NULL;
     const uint64_t *cp = (const uint64_t *)cpv.buf;
     const int64_t *table = (const int64_t *)tv.buf;
     const Py_ssize_t n = cpv.len / 8, size = tv.len / 8;
@@ -379,18 +386,11 @@ class_counts(PyObject *self, PyObject *args)
         counts[cls]++;
         runs += i > 0 && cp[i] == 48 && cp[i - 1] != 48;
     }
-    counts_tuple = PyTuple_New(n_classes);
-    if (counts_tuple == NULL)
-        goto done;
-    for (int c = 0; c < n_classes; c++) {
-        PyObject *count = PyLong_FromSsize_t(counts[c]);
-        if (count == NULL)
-            goto done;
-        PyTuple_SET_ITEM(counts_tuple, c, count);
-    }
-    result = Py_BuildValue("(On)", counts_tuple, runs);
+    classes = counts_tuple(counts, n_classes);
+    if (classes != NULL)
+        result = Py_BuildValue("(On)", classes, runs);
 done:
-    Py_XDECREF(counts_tuple);
+    Py_XDECREF(classes);
     PyBuffer_Release(&cpv);
     PyBuffer_Release(&tv);
     return result;
